@@ -1,0 +1,199 @@
+import { RawRecord } from '../capture/types.js';
+
+export const L4_NONE = 0;
+export const L4_TCP = 6;
+export const L4_UDP = 17;
+export const L4_ICMP = 1;
+export const L4_ICMPV6 = 58;
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+export const TCP_URG = 0x20;
+export const TCP_ECE = 0x40;
+export const TCP_CWR = 0x80;
+
+/** Most DNS messages one TCP segment can be credited with; more are counted but not exposed. */
+export const MAX_DNS_PER_PACKET = 16;
+export const MAX_SACK_BLOCKS = 4;
+
+/**
+ * The decoded view of the current packet. One instance is reused for every packet (no per-packet
+ * allocation): numbers, and offsets into buffers that are only valid during `onPacket`. Analyzers copy
+ * what they keep.
+ *
+ * Addresses and ports are those of the innermost IP/transport header (inside tunnels); the bit mask
+ * `protocols` lists every protocol seen at the top level of the dissection, the way
+ * `tshark -z io,phs` counts them (headers quoted inside ICMP errors are not top level).
+ */
+export class PacketView {
+  // ── record ──
+  frame = 0;
+  iface = 0;
+  linkType = 0;
+  hasTime = true;
+  tsSec = 0;
+  tsNsec = 0;
+  caplen = 0;
+  wireLen = 0;
+  streamOffset = 0;
+  buf: Uint8Array = new Uint8Array(0);
+  dv: DataView = new DataView(new ArrayBuffer(0));
+  off = 0;
+  truncated = false;
+
+  // ── decode outcome ──
+  protoLo = 0;
+  protoHi = 0;
+  stop = 0;
+  stopDetail = 0;
+  /** Outermost 802.1Q VLAN id, or -1. */
+  vlanId = -1;
+  /** Number of encapsulations crossed (GRE, VXLAN, IP-in-IP …). */
+  tunnelDepth = 0;
+
+  // ── network layer (innermost) ──
+  ipVersion = 0;
+  /** Buffer holding the IP header (the packet buffer). */
+  ipOff = 0;
+  ipHdrLen = 0;
+  /** Datagram length from the header, clamped to the bytes the frame reports. */
+  ipLen = 0;
+  /** Upper-layer protocol after IPv6 extension headers. */
+  ipProto = -1;
+  ttl = 0;
+  ipId = 0;
+  ipDontFragment = false;
+  ipMoreFragments = false;
+  /** Fragment offset in bytes. */
+  ipFragOffset = 0;
+  /** This frame is an IP fragment (IPv4 MF/offset or IPv6 fragment header). */
+  isFragment = false;
+  /** This frame completed the reassembly of a fragmented datagram; L4 fields describe that datagram. */
+  reassembled = false;
+  /** IPv4 addresses as unsigned 32-bit integers. */
+  src4 = 0;
+  dst4 = 0;
+  /** Address bytes in `buf` (4 or 16 bytes). */
+  srcAddrOff = 0;
+  dstAddrOff = 0;
+  /** IPv6 flow label, for hashing. */
+  flowLabel = 0;
+
+  // ── transport layer ──
+  l4 = L4_NONE;
+  /** Buffer holding the transport header: the packet buffer, or a reassembly buffer. */
+  l4Buf: Uint8Array = new Uint8Array(0);
+  l4Dv: DataView = new DataView(new ArrayBuffer(0));
+  l4Off = 0;
+  srcPort = 0;
+  dstPort = 0;
+  tcpSeq = 0;
+  tcpAck = 0;
+  tcpFlags = 0;
+  tcpWindow = 0;
+  tcpHdrLen = 0;
+  tcpUrgent = 0;
+  tcpMss = -1;
+  tcpWscale = -1;
+  tcpSackPermitted = false;
+  tcpSackCount = 0;
+  /** SACK blocks as [left0, right0, left1, right1, …]. */
+  readonly tcpSack = new Float64Array(MAX_SACK_BLOCKS * 2);
+  tcpHasTimestamp = false;
+  tcpTsVal = 0;
+  tcpTsEcr = 0;
+  /** Transport payload as the headers declare it (what Wireshark calls tcp.len / udp payload length). */
+  payloadLen = 0;
+  /** Payload bytes actually present in `l4Buf` from `payloadOff`. */
+  payloadCapLen = 0;
+  payloadOff = 0;
+  udpLength = 0;
+
+  // ── ICMP / ICMPv6 ──
+  icmpType = -1;
+  icmpCode = -1;
+  /** Bytes 4–8 of the ICMP header (identifier/sequence, MTU, pointer…). */
+  icmpRest = 0;
+  /** The quoted header of an ICMP error, when present. */
+  icmpInnerValid = false;
+  icmpInnerIpVersion = 0;
+  icmpInnerProto = -1;
+  icmpInnerSrc4 = 0;
+  icmpInnerDst4 = 0;
+  icmpInnerSrcOff = 0;
+  icmpInnerDstOff = 0;
+  icmpInnerSrcPort = -1;
+  icmpInnerDstPort = -1;
+
+  // ── DNS ── (messages found in this frame; for TCP, the ones completed by this segment)
+  dnsCount = 0;
+  /** DNS messages seen inside ICMP error quotes are flagged so transaction matching can skip them. */
+  dnsInIcmpError = false;
+  readonly dnsBuf: Uint8Array[] = [];
+  readonly dnsOff = new Int32Array(MAX_DNS_PER_PACKET);
+  readonly dnsLen = new Int32Array(MAX_DNS_PER_PACKET);
+  dnsOverTcp = false;
+
+  setRecord(rec: RawRecord): void {
+    this.frame = rec.frame;
+    this.iface = rec.iface;
+    this.linkType = rec.linkType;
+    this.hasTime = rec.hasTime;
+    this.tsSec = rec.tsSec;
+    this.tsNsec = rec.tsNsec;
+    this.caplen = rec.caplen;
+    this.wireLen = rec.wireLen;
+    this.streamOffset = rec.streamOffset;
+    this.buf = rec.buf;
+    this.dv = rec.dv;
+    this.off = rec.off;
+    this.truncated = rec.caplen < rec.wireLen;
+    this.protoLo = 0;
+    this.protoHi = 0;
+    this.stop = 0;
+    this.stopDetail = 0;
+    this.vlanId = -1;
+    this.tunnelDepth = 0;
+    this.ipVersion = 0;
+    this.ipProto = -1;
+    this.isFragment = false;
+    this.reassembled = false;
+    this.l4 = L4_NONE;
+    this.srcPort = 0;
+    this.dstPort = 0;
+    this.tcpFlags = 0;
+    this.payloadLen = 0;
+    this.payloadCapLen = 0;
+    this.icmpType = -1;
+    this.icmpCode = -1;
+    this.icmpInnerValid = false;
+    this.dnsCount = 0;
+    this.dnsInIcmpError = false;
+    this.dnsOverTcp = false;
+  }
+
+  mark(protocol: number): void {
+    if (protocol < 32) this.protoLo |= 1 << protocol;
+    else this.protoHi |= 1 << (protocol - 32);
+  }
+
+  has(protocol: number): boolean {
+    return protocol < 32 ? (this.protoLo & (1 << protocol)) !== 0 : (this.protoHi & (1 << (protocol - 32))) !== 0;
+  }
+
+  /** Records why decoding stopped; the first reason wins. */
+  halt(code: number, detail: number): void {
+    if (this.stop === 0) {
+      this.stop = code;
+      this.stopDetail = detail;
+    }
+  }
+
+  /** Packet time in seconds relative to a base second, exact to the nanosecond for short captures. */
+  relTime(baseSec: number): number {
+    return this.tsSec - baseSec + this.tsNsec / 1e9;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Turns whatever the host has (a browser File stream, a Node file stream, an array of chunks) into an
+ * async sequence of byte chunks, transparently gunzipping when the data starts with the gzip magic.
+ * Uses only web-platform APIs (ReadableStream, DecompressionStream), present in browsers and Node ≥ 18.
+ */
+
+export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStream<Uint8Array>;
+
+export interface InputStats {
+  /** Bytes taken from the source (compressed bytes for gzip input). */
+  sourceBytes: number;
+  compression: 'gzip' | null;
+}
+
+/** Chunks smaller than this coming out of the decompressor are joined, so records rarely straddle. */
+const COALESCE_BYTES = 256 * 1024;
+
+async function* iterate(source: ByteSource): AsyncGenerator<Uint8Array> {
+  if (isReadableStream(source)) {
+    const reader = source.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        if (value && value.length > 0) yield value;
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  } else {
+    for await (const chunk of source as AsyncIterable<Uint8Array>) if (chunk.length > 0) yield chunk;
+  }
+}
+
+function isReadableStream(x: ByteSource): x is ReadableStream<Uint8Array> {
+  return typeof (x as ReadableStream<Uint8Array>).getReader === 'function';
+}
+
+/**
+ * Yields decoded capture bytes. `stats.sourceBytes` advances as source chunks are consumed, which is
+ * what progress should be measured against (the file size).
+ */
+export async function* captureBytes(source: ByteSource, stats: InputStats): AsyncGenerator<Uint8Array> {
+  const it = iterate(source);
+  const first = await it.next();
+  if (first.done) return;
+  const head = first.value;
+  stats.sourceBytes += head.length;
+  if (!(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) {
+    yield head;
+    for await (const chunk of it) {
+      stats.sourceBytes += chunk.length;
+      yield chunk;
+    }
+    return;
+  }
+  stats.compression = 'gzip';
+  yield* gunzip(head, it, stats);
+}
+
+async function* gunzip(head: Uint8Array, rest: AsyncGenerator<Uint8Array>, stats: InputStats): AsyncGenerator<Uint8Array> {
+  const compressed = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(head);
+    },
+    async pull(controller) {
+      const r = await rest.next();
+      if (r.done) controller.close();
+      else {
+        stats.sourceBytes += r.value.length;
+        controller.enqueue(r.value);
+      }
+    },
+  });
+  const decompressed = compressed.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
+  const reader = decompressed.getReader();
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const flush = (): Uint8Array => {
+    const out = pending.length === 1 ? pending[0] : new Uint8Array(pendingBytes);
+    if (pending.length > 1) {
+      let o = 0;
+      for (const c of pending) {
+        out.set(c, o);
+        o += c.length;
+      }
+    }
+    pending = [];
+    pendingBytes = 0;
+    return out;
+  };
+  try {
+    for (;;) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        if (pendingBytes > 0) yield flush();
+        throw new GzipError(e instanceof Error ? e.message : String(e));
+      }
+      if (r.done) break;
+      if (r.value.length >= COALESCE_BYTES && pendingBytes === 0) {
+        yield r.value;
+        continue;
+      }
+      pending.push(r.value);
+      pendingBytes += r.value.length;
+      if (pendingBytes >= COALESCE_BYTES) yield flush();
+    }
+    if (pendingBytes > 0) yield flush();
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** The gzip layer itself is damaged (truncated or corrupt compressed data). */
+export class GzipError extends Error {
+  constructor(detail: string) {
+    super(`the gzip data is damaged or truncated (${detail})`);
+    this.name = 'GzipError';
+  }
+}
