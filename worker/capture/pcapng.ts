@@ -430,9 +430,9 @@ export class PcapngFormat implements RecordFormat {
 }
 
 function text(buf: Uint8Array, off: number, len: number, max: number): string {
-  // Strings in options may be NUL-padded by some writers.
-  let end = off + len;
-  while (end > off && buf[end - 1] === 0) end--;
+  // Some writers NUL-terminate option strings and leave garbage after it; Wireshark stops at the NUL.
+  let end = off;
+  while (end < off + len && buf[end] !== 0) end++;
   const s = utf8.decode(buf.subarray(off, end));
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }

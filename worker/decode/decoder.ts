@@ -254,11 +254,9 @@ export class Decoder {
       off += 2;
     }
     switch (proto) {
-      case 0x21:
       case 0x0021:
         this.ipv4(buf, dv, off, end, rep);
         return;
-      case 0x57:
       case 0x0057:
         this.ipv6(buf, dv, off, end, rep);
         return;

@@ -1,0 +1,97 @@
+/**
+ * `npm run bench`: generates (once) a large synthetic capture under bench/out and measures, in one
+ * run and on the same file, a bare record walk (the reference), the engine's info-level decoding, and
+ * capinfos when installed. Each pass runs in its own process, several times; the median is kept.
+ * Figures are printed as MB/s, packets/s, peak RSS and the ratio to the bare walk, because absolute
+ * numbers on shared machines are noisy.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateCapture } from './generate.js';
+
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: '256' },
+    runs: { type: 'string', default: '3' },
+    file: { type: 'string' },
+  },
+});
+const targetMB = Number(values.size);
+const runs = Math.max(1, Number(values.runs));
+const outDir = join(process.cwd(), 'bench', 'out');
+mkdirSync(outDir, { recursive: true });
+const file = values.file ?? join(outDir, `mix-${targetMB}MB.pcap`);
+
+if (!values.file && (!existsSync(file) || statSync(file).size < targetMB * 1e6)) {
+  process.stderr.write(`generating ${file} (${targetMB} MB)…\n`);
+  const g = generateCapture({ path: file, targetBytes: targetMB * 1e6 });
+  process.stderr.write(`  ${g.packets.toLocaleString()} packets\n`);
+}
+const bytes = statSync(file).size;
+
+interface Sample {
+  ms: number;
+  packets: number;
+  maxRssKB: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function measureNode(mode: string): Sample {
+  const samples: Sample[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/measure.ts', mode, file], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
+    samples.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as Sample);
+  }
+  return { ms: median(samples.map((s) => s.ms)), packets: samples[0].packets, maxRssKB: median(samples.map((s) => s.maxRssKB)) };
+}
+
+function have(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+
+function measureExternal(cmd: string, args: string[], packets: number): Sample {
+  const samples: Sample[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+    const ms = performance.now() - t0;
+    const m = /MAXRSS (\d+)/.exec(r.stderr ?? '');
+    samples.push({ ms, packets, maxRssKB: m ? Number(m[1]) : 0 });
+  }
+  return { ms: median(samples.map((s) => s.ms)), packets, maxRssKB: median(samples.map((s) => s.maxRssKB)) };
+}
+
+const rows: Array<{ name: string; s: Sample }> = [];
+const walk = measureNode('walk');
+rows.push({ name: 'bare record walk (reference)', s: walk });
+rows.push({ name: 'engine: info (decode through L4 + DNS)', s: measureNode('info') });
+if (have('capinfos') && have('/usr/bin/time')) {
+  rows.push({ name: 'capinfos -M', s: measureExternal('capinfos', ['-M', file], walk.packets) });
+}
+
+const mb = bytes / 1e6;
+const walkMBs = mb / (walk.ms / 1000);
+const walkPps = walk.packets / (walk.ms / 1000);
+const lines = [
+  `file: ${file} — ${mb.toFixed(1)} MB, ${walk.packets.toLocaleString()} packets, median of ${runs} run(s)`,
+  '',
+  '| pass | time (s) | MB/s | packets/s | peak RSS (MB) | MB/s vs walk | packets/s vs walk |',
+  '|---|---:|---:|---:|---:|---:|---:|',
+];
+for (const { name, s } of rows) {
+  const secs = s.ms / 1000;
+  const mbs = mb / secs;
+  const pps = s.packets / secs;
+  lines.push(
+    `| ${name} | ${secs.toFixed(3)} | ${mbs.toFixed(0)} | ${Math.round(pps).toLocaleString()} | ${(s.maxRssKB / 1024).toFixed(0)} | ${(mbs / walkMBs * 100).toFixed(0)}% | ${(pps / walkPps * 100).toFixed(0)}% |`,
+  );
+}
+process.stdout.write(`${lines.join('\n')}\n`);

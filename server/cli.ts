@@ -1,0 +1,101 @@
+import { parseArgs } from 'node:util';
+import { summarizeCapture, type CaptureSummary } from '../worker/index.js';
+import { visibleText } from '../worker/text.js';
+import { fileSource } from './file-source.js';
+
+const USAGE = `Usage:
+  pcap-analyzer info FILE [--json]     capture summary (like capinfos) and protocol hierarchy
+
+FILE may be pcap or pcapng, optionally gzip-compressed.
+Exit status: 0 read cleanly, 1 read with errors (partial results), 2 unreadable input or bad usage.`;
+
+export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    out.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  if (command === 'info') return info(rest, out, err);
+  err.write(`pcap-analyzer: unknown command "${visibleText(command, 40)}"\n${USAGE}\n`);
+  return 2;
+}
+
+async function info(args: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  } catch (e) {
+    err.write(`pcap-analyzer info: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  const file = parsed.positionals[0];
+  if (!file || parsed.positionals.length > 1) {
+    err.write('pcap-analyzer info: expected exactly one capture file\n');
+    return 2;
+  }
+  let src;
+  try {
+    src = await fileSource(file);
+  } catch (e) {
+    err.write(`pcap-analyzer: cannot open ${visibleText(file, 200)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return 2;
+  }
+  const summary = await summarizeCapture(src.source, { totalBytes: src.size });
+  const status = exitStatus(summary);
+  if (status === 2) {
+    const reason = summary.warnings.find((w) => w.severity === 'error');
+    err.write(`pcap-analyzer: ${visibleText(file, 200)}: ${reason ? reason.message : 'unreadable'}\n`);
+    return 2;
+  }
+  if (parsed.values.json) out.write(`${JSON.stringify(summary, null, 2)}\n`);
+  else out.write(formatSummary(file, summary));
+  return status;
+}
+
+/** 2 when nothing could be read as a capture, 1 when reading stopped or hit errors part-way. */
+export function exitStatus(s: CaptureSummary): number {
+  const errors = s.warnings.filter((w) => w.severity === 'error');
+  if (errors.length === 0) return 0;
+  return s.format === 'unknown' ? 2 : 1;
+}
+
+function formatSummary(file: string, s: CaptureSummary): string {
+  const rows: Array<[string, string]> = [];
+  const n = (x: number) => x.toLocaleString('en-US');
+  rows.push(['File', visibleText(file, 200)]);
+  rows.push(['Format', `${s.format} ${s.formatVersion} (${s.byteOrder}${s.sections > 1 ? `, ${s.sections} sections` : ''})`]);
+  rows.push(['Compression', s.compression ?? 'none']);
+  rows.push(['Size', `${n(s.fileBytes)} bytes${s.compression ? ` (${n(s.captureStreamBytes)} uncompressed)` : ''}`]);
+  for (const i of s.interfaces) {
+    const label = [i.name, i.description].filter(Boolean).map((t) => visibleText(String(t), 80)).join(' — ');
+    rows.push([
+      `Interface #${i.id}`,
+      `${i.linkTypeName} (${i.linkType}${i.linkTypeField !== undefined ? `, field 0x${i.linkTypeField.toString(16)}` : ''}), snaplen ${i.snaplen}, ` +
+        `timestamps ${i.timestampResolution} s${i.timestampOffsetSeconds ? ` +${i.timestampOffsetSeconds} s` : ''}, ${n(i.packets)} packets${label ? `, ${label}` : ''}`,
+    ]);
+  }
+  rows.push(['Packets', n(s.packets)]);
+  rows.push(['Captured bytes', n(s.capturedBytes)]);
+  rows.push(['Wire bytes', n(s.wireBytes)]);
+  rows.push(['Truncated packets', n(s.truncatedPackets)]);
+  rows.push(['First packet', s.firstTimestamp ?? 'n/a']);
+  rows.push(['Last packet', s.lastTimestamp ?? 'n/a']);
+  rows.push(['Duration', `${s.durationSeconds} s`]);
+  rows.push(['Average packet size', `${s.averagePacketBytes} bytes`]);
+  rows.push(['Average rate', `${n(s.packetsPerSecond)} packets/s, ${formatBits(s.bitsPerSecond)}`]);
+  rows.push(['Strict time order', s.strictTimeOrder ? 'yes' : 'no']);
+  rows.push(['Protocols', Object.entries(s.protocols).map(([k, v]) => `${k} ${n(v)}`).join(' · ') || 'none']);
+  const und = Object.entries(s.undecoded);
+  if (und.length) rows.push(['Not decoded to L4', und.map(([k, v]) => `${k}: ${n(v)}`).join('; ')]);
+  for (const c of s.comments.slice(0, 20)) rows.push([`Comment (${c.block}${c.packet ? ` #${c.packet}` : ''})`, visibleText(c.text, 300)]);
+  for (const w of s.warnings) rows.push([w.severity === 'error' ? 'Error' : 'Warning', `${w.message}${w.count && w.count > 1 ? ` (×${w.count})` : ''}`]);
+  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  return `${rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}`).join('\n')}\n`;
+}
+
+function formatBits(bps: number): string {
+  if (bps >= 1e9) return `${(bps / 1e9).toFixed(2)} Gbit/s`;
+  if (bps >= 1e6) return `${(bps / 1e6).toFixed(2)} Mbit/s`;
+  if (bps >= 1e3) return `${(bps / 1e3).toFixed(2)} kbit/s`;
+  return `${bps.toFixed(0)} bit/s`;
+}
