@@ -5,7 +5,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const entries = ['server/cli.ts', 'server/index.ts', 'server/analysis-thread.ts'].filter((e) => existsSync(root + e));
+const entries = [
+  { in: 'server/cli.ts', out: 'cli' },
+  { in: 'server/index.ts', out: 'server' },
+  { in: 'server/analysis-thread.ts', out: 'analysis-thread' },
+].filter((e) => existsSync(root + e.in));
 
 await build({
   absWorkingDir: root,

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
-import { summarizeCapture, type CaptureSummary } from '../worker/index.js';
-import { visibleText } from '../worker/text.js';
+import { summarizeCapture, visibleText, type CaptureSummary } from '../worker/index.js';
 import { fileSource } from './file-source.js';
 
 const USAGE = `Usage:

@@ -54,7 +54,11 @@ export class CaptureRun implements RecordSink {
   constructor(consumers: PacketConsumer[] = []) {
     this.consumers = consumers;
     this.reader = new CaptureReader(this);
+    this.decoder.onProblem = (code, message, frame) =>
+      this.reader.issues.add({ severity: 'warning', code, message, packet: frame, offset: this.lastRecordOffset });
   }
+
+  private lastRecordOffset = 0;
 
   onInterface(iface: InterfaceInfo): void {
     this.summary.onInterface(iface);
@@ -67,6 +71,7 @@ export class CaptureRun implements RecordSink {
 
   onRecord(rec: RawRecord): void {
     try {
+      this.lastRecordOffset = rec.streamOffset;
       const v = this.decoder.decode(rec);
       this.summary.onPacket(v);
       const cs = this.consumers;
@@ -85,8 +90,11 @@ export class CaptureRun implements RecordSink {
     }
   }
 
+  private totalBytes: number | undefined;
+
   async run(source: ByteSource, options: ReadOptions = {}): Promise<void> {
     const started = Date.now();
+    this.totalBytes = options.totalBytes;
     const interval = options.progressIntervalMs ?? 100;
     let lastReport = 0;
     const report = () => {
@@ -126,7 +134,7 @@ export class CaptureRun implements RecordSink {
   }
 
   packetCount(): number {
-    return this.decoder.view.frame;
+    return this.summary.packetCount;
   }
 
   issues(): CaptureIssue[] {
@@ -145,7 +153,7 @@ export class CaptureRun implements RecordSink {
   captureSummary(): CaptureSummary {
     return this.summary.finish(this.reader.info, {
       compression: this.input.compression,
-      fileBytes: this.input.sourceBytes,
+      fileBytes: this.totalBytes ?? this.input.sourceBytes,
       warnings: this.issues(),
     });
   }

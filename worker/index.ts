@@ -7,3 +7,4 @@ export type { Progress, ReadOptions, PacketConsumer } from './engine.js';
 export type { ByteSource } from './input.js';
 export type { CaptureSummary, InterfaceSummary } from './analyzers/summary.js';
 export type { CaptureIssue } from './capture/issues.js';
+export { visibleText } from './text.js';

@@ -42,9 +42,17 @@ function isReadableStream(x: ByteSource): x is ReadableStream<Uint8Array> {
  */
 export async function* captureBytes(source: ByteSource, stats: InputStats): AsyncGenerator<Uint8Array> {
   const it = iterate(source);
-  const first = await it.next();
-  if (first.done) return;
-  const head = first.value;
+  // Two bytes decide gzip or not; sources may hand them over one at a time.
+  let head = new Uint8Array(0);
+  while (head.length < 2) {
+    const r = await it.next();
+    if (r.done) break;
+    const joined = new Uint8Array(head.length + r.value.length);
+    joined.set(head);
+    joined.set(r.value, head.length);
+    head = joined;
+  }
+  if (head.length === 0) return;
   stats.sourceBytes += head.length;
   if (!(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) {
     yield head;

@@ -138,6 +138,10 @@ export class SummaryAnalyzer {
     }
   }
 
+  get packetCount(): number {
+    return this.packets;
+  }
+
   /** First timed packet, for analyzers that work in relative time. */
   get first(): { sec: number; nsec: number } | null {
     return this.timed > 0 ? { sec: this.firstSec, nsec: this.firstNsec } : null;

@@ -181,8 +181,14 @@ export class PcapngFormat implements RecordFormat {
       case OPB:
         this.obsoletePacket(buf, dv, off, len, streamOffset);
         return;
+      case CB:
+      case DCB:
+        // Wireshark numbers custom blocks as frames; counting them keeps our frame numbers equal to
+        // Wireshark's, so a finding's "frame 42" is frame 42 there too. They are not packets.
+        this.rec.frame++;
+        return;
       default:
-        // NRB, ISB, DSB, custom and unknown blocks: nothing the analysis needs; skipped by length.
+        // NRB, ISB, DSB and unknown blocks: nothing the analysis needs; skipped by length.
         return;
     }
   }

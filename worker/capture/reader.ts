@@ -107,6 +107,8 @@ export class CaptureReader {
 
   private fail(err: CaptureFormatError): void {
     this.failed = true;
+    // Reading stops at the damage: what was "read" ends there, whatever the chunking.
+    this.info.bytesRead = Math.min(this.info.bytesRead, err.offset);
     this.issues.add({
       severity: 'error',
       code: err.code,

@@ -1,6 +1,7 @@
 import type { RawRecord } from '../capture/types.js';
 import { Defragmenter } from './defrag.js';
 import { DnsTcpReassembler } from './dns-tcp.js';
+import { NAME_ERRORS, skipDnsName } from './dns.js';
 import { decodeIcmp, decodeIcmpv6 } from './icmp.js';
 import {
   L4_ICMP,
@@ -35,6 +36,8 @@ export class Decoder {
   readonly dnsTcp = new DnsTcpReassembler();
   /** Frames whose IPv4 total length exceeded what the frame carried (Wireshark's expert error). */
   ipLengthExceedsFrame = 0;
+  /** Packet-level problems worth a warning (folded by code by the receiver). */
+  onProblem: (code: string, message: string, frame: number) => void = () => {};
 
   decode(rec: RawRecord): PacketView {
     const v = this.view;
@@ -948,6 +951,16 @@ export class Decoder {
     }
     v.mark(P.P_DNS);
     if (inError) v.dnsInIcmpError = true;
+    if (len >= 14 && ((buf[off + 4] << 8) | buf[off + 5]) > 0) {
+      const end = skipDnsName(buf, off, len, 12);
+      if (end < 0 && end !== -1) {
+        // A truncated name is common in cut captures; a loop or bad label is a crafted or corrupt message.
+        const why = NAME_ERRORS[-end - 1];
+        this.onProblem(`dns-name-${why}`, `frame ${v.frame}: DNS question name is malformed (${why}) at message offset 12`, v.frame);
+        v.halt(P.STOP_MALFORMED, P.L_DNS);
+        return;
+      }
+    }
     const i = v.dnsCount;
     if (i >= v.dnsOff.length) return;
     v.dnsBuf[i] = buf;

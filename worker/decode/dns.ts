@@ -39,6 +39,42 @@ export function readDnsHeader(buf: Uint8Array, off: number, len: number): DnsHea
   };
 }
 
+/** Why a name could not be read. */
+export const NAME_ERRORS = ['truncated', 'pointer-loop', 'bad-label', 'too-long', 'too-many-labels'] as const;
+
+/**
+ * Validates the name at `nameOff` without building strings (hot path). Returns the offset after it,
+ * or -(1 + index into NAME_ERRORS). Same rules as readDnsName.
+ */
+export function skipDnsName(buf: Uint8Array, msgOff: number, msgLen: number, nameOff: number): number {
+  let p = nameOff;
+  let next = -1;
+  let bytes = 1;
+  let limit = nameOff;
+  for (let hops = 0; ; hops++) {
+    if (hops > MAX_LABELS) return -5;
+    if (p >= msgLen) return -1;
+    const b = buf[msgOff + p];
+    if (b === 0) return next < 0 ? p + 1 : next;
+    const kind = b & 0xc0;
+    if (kind === 0xc0) {
+      if (p + 1 >= msgLen) return -1;
+      const target = ((b & 0x3f) << 8) | buf[msgOff + p + 1];
+      if (next < 0) next = p + 2;
+      if (target >= limit) return -2;
+      limit = target;
+      p = target;
+      continue;
+    }
+    if (kind !== 0) return -3;
+    if (p + 1 + b > msgLen) return -1;
+    bytes += b + 1;
+    if (bytes > MAX_NAME_BYTES) return -4;
+    p += 1 + b;
+    if (next < 0 && p > limit) limit = p;
+  }
+}
+
 export type NameResult =
   | { ok: true; name: string; /** offset just after the name where it started */ next: number; wireBytes: number; labels: string[] }
   | { ok: false; error: 'truncated' | 'pointer-loop' | 'bad-label' | 'too-long' | 'too-many-labels'; at: number };
