@@ -69,10 +69,28 @@ export class CaptureRun implements RecordSink {
     this.summary.onComment(comment);
   }
 
+  /** The first timed packet's time: relative times count from it. */
+  baseSec = -1;
+  baseNsec = 0;
+  private lastTime = 0;
+  private maxTime = 0;
+
   onRecord(rec: RawRecord): void {
     try {
       this.lastRecordOffset = rec.streamOffset;
       const v = this.decoder.decode(rec);
+      if (rec.hasTime) {
+        if (this.baseSec < 0) {
+          this.baseSec = rec.tsSec;
+          this.baseNsec = rec.tsNsec;
+        }
+        v.time = rec.tsSec - this.baseSec + (rec.tsNsec - this.baseNsec) / 1e9;
+        this.lastTime = v.time;
+        if (v.time > this.maxTime) this.maxTime = v.time;
+      } else {
+        // Simple Packet Blocks carry no time: they inherit the previous packet's.
+        v.time = this.lastTime;
+      }
       this.summary.onPacket(v);
       const cs = this.consumers;
       for (let i = 0; i < cs.length; i++) cs[i].onPacket(v);
@@ -131,6 +149,11 @@ export class CaptureRun implements RecordSink {
     if (options.signal?.aborted) throw new AnalysisCancelled();
     this.reader.end();
     report();
+  }
+
+  /** Relative time of the latest packet (the capture's span when timestamps are in order). */
+  lastPacketTime(): number {
+    return this.maxTime;
   }
 
   packetCount(): number {

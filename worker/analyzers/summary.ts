@@ -4,59 +4,9 @@ import type { CaptureIssue } from '../capture/issues.js';
 import type { PacketView } from '../decode/packet.js';
 import { describeStop, PROTOCOL_NAMES } from '../decode/protocols.js';
 import { linkTypeName } from '../link-types.js';
+import type { CaptureSummary, InterfaceSummary } from '../report/sections/summary.js';
 
-export interface InterfaceSummary {
-  id: number;
-  section: number;
-  linkType: number;
-  linkTypeName: string;
-  /** The raw pcap LinkType field, when upper bits were set. */
-  linkTypeField?: number;
-  snaplen: number;
-  timestampResolution: string;
-  timestampOffsetSeconds: number;
-  name?: string;
-  description?: string;
-  packets: number;
-}
-
-/** What `capinfos` shows, plus the protocol hierarchy. Field names are a public contract (scripts). */
-export interface CaptureSummary {
-  format: string;
-  formatVersion: string;
-  byteOrder: string;
-  compression: 'gzip' | null;
-  sections: number;
-  /** Bytes of the capture file as read (compressed size for gzip). */
-  fileBytes: number;
-  /** Bytes of the decompressed capture stream. */
-  captureStreamBytes: number;
-  packets: number;
-  capturedBytes: number;
-  wireBytes: number;
-  /** ISO 8601 UTC with the file's precision, or null without timed packets. */
-  firstTimestamp: string | null;
-  lastTimestamp: string | null;
-  /** Exact epoch times as strings "sec.fraction" (a float64 cannot hold nanosecond epochs). */
-  firstEpoch: string | null;
-  lastEpoch: string | null;
-  timestampDigits: number;
-  durationSeconds: number;
-  averagePacketBytes: number;
-  packetsPerSecond: number;
-  bitsPerSecond: number;
-  bytesPerSecond: number;
-  truncatedPackets: number;
-  strictTimeOrder: boolean;
-  interfaces: InterfaceSummary[];
-  blockCounts: Record<string, number>;
-  comments: Array<{ text: string; block: string; packet?: number }>;
-  /** Frames per protocol, Wireshark short names (`eth`, `ip`, `tcp`, …). */
-  protocols: Record<string, number>;
-  /** Frames whose decoding stopped before a transport layer, by reason. */
-  undecoded: Record<string, number>;
-  warnings: CaptureIssue[];
-}
+export type { CaptureSummary, InterfaceSummary } from '../report/sections/summary.js';
 
 const MAX_COMMENTS = 200;
 

@@ -547,6 +547,7 @@ export class Decoder {
     v.dst4 = dv.getUint32(off + 16);
     v.srcAddrOff = off + 12;
     v.dstAddrOff = off + 16;
+    v.addIpLayer(4, dv, off + 12, off + 16);
     v.l4 = 0;
     const pEnd = Math.min(end, off + total);
     const pRep = off + total;
@@ -638,6 +639,7 @@ export class Decoder {
           continue;
         }
         v.isFragment = true;
+        v.addIpLayer(6, dv, off + 8, off + 24);
         const done = this.defrag.addV6(v, buf, p, cEnd, dEnd - p);
         if (!done) {
           v.halt(P.STOP_FRAGMENT, 0);
@@ -651,6 +653,8 @@ export class Decoder {
     }
     v.ipHdrLen = p - off;
     v.ipProto = next;
+    // Wireshark taps the IPv6 header once its extension headers are read (a truncated chain throws first).
+    v.addIpLayer(6, dv, off + 8, off + 24);
     this.transport(next, buf, dv, p, cEnd, dEnd);
   }
 
@@ -839,12 +843,24 @@ export class Decoder {
       return;
     }
     if (lo === 3544 || hi === 3544) {
+      this.outerUdp(sport, dport);
       this.teredo(buf, dv, off + 8, Math.min(end, off + len), off + len);
       return;
     }
     if (dport === 4789 || (sport === 4789 && dport !== 4789)) {
+      this.outerUdp(sport, dport);
       this.vxlan(buf, dv, off + 8, Math.min(end, off + len), off + len);
     }
+  }
+
+  private outerUdp(sport: number, dport: number): void {
+    const v = this.view;
+    const i = v.outerUdpCount;
+    if (i >= v.outerUdpSrcPort.length || v.ipLayerCount === 0) return;
+    v.outerUdpSrcPort[i] = sport;
+    v.outerUdpDstPort[i] = dport;
+    v.outerUdpIpLayer[i] = v.ipLayerCount - 1;
+    v.outerUdpCount = i + 1;
   }
 
   /** Teredo (RFC 4380): IPv6 in UDP, optionally preceded by authentication and origin indicators. */

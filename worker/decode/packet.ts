@@ -18,6 +18,8 @@ export const TCP_CWR = 0x80;
 /** Most DNS messages one TCP segment can be credited with; more are counted but not exposed. */
 export const MAX_DNS_PER_PACKET = 16;
 export const MAX_SACK_BLOCKS = 4;
+/** IP headers remembered per frame (outer tunnel headers first). */
+export const MAX_IP_LAYERS = 4;
 
 /**
  * The decoded view of the current packet. One instance is reused for every packet (no per-packet
@@ -43,6 +45,35 @@ export class PacketView {
   dv: DataView = new DataView(new ArrayBuffer(0));
   off = 0;
   truncated = false;
+
+  /** Seconds since the first timed packet of the capture (set by the engine; negative if earlier). */
+  time = 0;
+
+  // ── flow (set by the flow table before analyzers run) ──
+  /** Row in the flow table, or -1 (not TCP/UDP, or the table is full). */
+  flowIndex = -1;
+  /** Wireshark's tcp.stream / udp.stream number, or -1. */
+  flowId = -1;
+  /** 0 when the packet goes from side A (first sender) to side B, 1 otherwise. */
+  flowDir = 0;
+  flowNew = false;
+  /** This SYN started a new stream on ports an earlier connection used (tcp.analysis.reused_ports). */
+  flowReused = false;
+
+  // ── every IP header of the frame, outermost first (tunnels), for endpoint statistics ──
+  ipLayerCount = 0;
+  readonly ipLayerVersion = new Uint8Array(MAX_IP_LAYERS);
+  /** The buffer each header is in (a reassembly buffer for headers inside reassembled datagrams). */
+  readonly ipLayerDv: DataView[] = [];
+  readonly ipLayerSrcOff = new Int32Array(MAX_IP_LAYERS);
+  readonly ipLayerDstOff = new Int32Array(MAX_IP_LAYERS);
+
+  // ── UDP headers that carried a tunnel (VXLAN, Teredo): flows of their own, like Wireshark's udp tap ──
+  outerUdpCount = 0;
+  readonly outerUdpSrcPort = new Uint16Array(MAX_IP_LAYERS);
+  readonly outerUdpDstPort = new Uint16Array(MAX_IP_LAYERS);
+  /** Index into the ipLayer arrays of the IP header carrying that UDP header. */
+  readonly outerUdpIpLayer = new Uint8Array(MAX_IP_LAYERS);
 
   // ── decode outcome ──
   protoLo = 0;
@@ -158,6 +189,8 @@ export class PacketView {
     this.vlanId = -1;
     this.tunnelDepth = 0;
     this.ipVersion = 0;
+    this.ipLayerCount = 0;
+    this.outerUdpCount = 0;
     this.ipProto = -1;
     this.isFragment = false;
     this.reassembled = false;
@@ -173,6 +206,17 @@ export class PacketView {
     this.dnsCount = 0;
     this.dnsInIcmpError = false;
     this.dnsOverTcp = false;
+  }
+
+  /** Remembers an IP header (addresses at buf[srcOff], buf[dstOff]) for per-layer statistics. */
+  addIpLayer(version: number, dv: DataView, srcOff: number, dstOff: number): void {
+    const i = this.ipLayerCount;
+    if (i >= MAX_IP_LAYERS) return;
+    this.ipLayerVersion[i] = version;
+    this.ipLayerDv[i] = dv;
+    this.ipLayerSrcOff[i] = srcOff;
+    this.ipLayerDstOff[i] = dstOff;
+    this.ipLayerCount = i + 1;
   }
 
   mark(protocol: number): void {

@@ -1,0 +1,12 @@
+import { CaptureRun } from '../../worker/engine.js';
+import { FlowTable } from '../../worker/analyzers/flow-table.js';
+import { ConversationsAnalyzer, tupleAddress } from '../../worker/analyzers/conversations.js';
+import { defaultThresholds } from '../../worker/report/thresholds.js';
+import { fileSource } from '../../server/file-source.js';
+const flows = new FlowTable();
+const conv = new ConversationsAnalyzer(flows);
+const run = new CaptureRun([{ onPacket: (v) => flows.classify(v) }, conv]);
+const { source } = await fileSource(process.argv[2]);
+await run.run(source);
+const s = conv.finish({ thresholds: defaultThresholds(), flows, summary: run.captureSummary(), endTime: 0, selectedFlows: [], flowAddress: (i, side) => tupleAddress(flows.tuples.version[i], side === 0 ? flows.tuples.addrA : flows.tuples.addrB, i * 4) });
+for (const e of s.endpoints.items) console.log(e.address, e.packets, e.bytes, e.txPackets, e.rxPackets);
