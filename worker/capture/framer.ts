@@ -15,8 +15,22 @@ export interface RecordFormat {
   recordLength(buf: Uint8Array, dv: DataView, off: number, streamOffset: number): number;
   /** Handles one complete record; `buf[off .. off+len)` is only valid during the call. */
   record(buf: Uint8Array, dv: DataView, off: number, len: number, streamOffset: number): void;
-  /** Names what was cut short at end of input, for the error message. */
-  describePartial(buf: Uint8Array, dv: DataView, len: number): string;
+  /**
+   * Names what was cut short at end of input (`len` bytes of it are in `buf` from 0): a phrase for the
+   * message, and the block type and packet number for the issue when they are known.
+   */
+  describePartial(buf: Uint8Array, dv: DataView, len: number): PartialRecord;
+  /**
+   * Short name of the record starting at `off` (`EPB`, `pcap record`, …) for an issue's `blockType`,
+   * given `available` bytes of it; undefined when too few bytes are there to tell.
+   */
+  recordName(dv: DataView, off: number, available: number): string | undefined;
+}
+
+export interface PartialRecord {
+  what: string;
+  blockType?: string;
+  packet?: number;
 }
 
 /**
@@ -33,6 +47,10 @@ export class Framer {
   /** Total length of the record being carried; 0 while its header is still incomplete. */
   private need = 0;
   private skipLeft = 0;
+  /** The block being skipped (start offset, declared length, name), for a truncated-block error. */
+  private skipStart = 0;
+  private skipTotal = 0;
+  private skipName: string | undefined;
   private streamPos = 0;
   private stopped = false;
   error: CaptureFormatError | undefined;
@@ -74,18 +92,24 @@ export class Framer {
     if (this.stopped) return;
     this.stopped = true;
     if (this.skipLeft > 0) {
+      // Named by where the block starts (not where the file ends), like a truncated record, so the
+      // user can find it in a hex editor.
+      const name = this.skipName ?? 'block';
       this.error = new CaptureFormatError(
         'truncated-block',
-        `the capture ends ${this.skipLeft} bytes before the end of the block it was skipping`,
-        this.streamPos,
+        `the capture ends in the middle of the ${name} at offset ${this.skipStart}, which declares ${this.skipTotal} bytes: ${this.skipLeft} of them are missing`,
+        this.skipStart,
+        this.skipName,
       );
     } else if (this.carryLen > 0) {
-      const what = this.format.describePartial(this.carry, this.carryDv, this.carryLen);
+      const partial = this.format.describePartial(this.carry, this.carryDv, this.carryLen);
       const wanted = this.need > 0 ? `${this.need}` : `at least ${this.format.headerBytes()}`;
       this.error = new CaptureFormatError(
         'truncated-record',
-        `the capture ends in the middle of ${what} at offset ${this.carryStart}: ${this.carryLen} of ${wanted} bytes present`,
+        `the capture ends in the middle of ${partial.what} at offset ${this.carryStart}: ${this.carryLen} of ${wanted} bytes present`,
         this.carryStart,
+        partial.blockType,
+        partial.packet,
       );
     }
   }
@@ -112,6 +136,7 @@ export class Framer {
       }
       const len = format.recordLength(chunk, dv, p, base + p);
       if (len < 0) {
+        this.noteSkip(dv, p, base + p, -len);
         const k = Math.min(-len, n - p);
         p += k;
         this.skipLeft = -len - k;
@@ -119,7 +144,7 @@ export class Framer {
       }
       if (n - p < len) {
         this.stash(chunk, p, n - p, base + p);
-        this.reserve(len);
+        this.checkRecordLimit(len);
         this.need = len;
         return;
       }
@@ -139,6 +164,7 @@ export class Framer {
       if (this.carryLen < hb) return -1;
       const len = this.format.recordLength(this.carry, this.carryDv, 0, this.carryStart);
       if (len < 0) {
+        this.noteSkip(this.carryDv, 0, this.carryStart, -len);
         const remaining = -len - this.carryLen;
         this.carryLen = 0;
         const k = Math.min(remaining, n - p);
@@ -146,7 +172,7 @@ export class Framer {
         p += k;
         return this.skipLeft > 0 ? -1 : p;
       }
-      this.reserve(len);
+      this.checkRecordLimit(len);
       this.need = len;
     }
     const take = Math.min(this.need - this.carryLen, n - p);
@@ -160,20 +186,39 @@ export class Framer {
     return p;
   }
 
+  private noteSkip(dv: DataView, off: number, streamOffset: number, total: number): void {
+    this.skipStart = streamOffset;
+    this.skipTotal = total;
+    this.skipName = this.format.recordName(dv, off, this.format.headerBytes());
+  }
+
   private stash(chunk: Uint8Array, p: number, k: number, streamOffset: number): void {
     this.carryLen = 0;
     this.carryStart = streamOffset;
-    this.reserve(Math.max(k, this.format.headerBytes()));
     this.append(chunk, p, k);
   }
 
+  /**
+   * Grows the carry buffer as bytes actually arrive, never ahead of them: a length field is only a
+   * claim, and sizing the buffer by it let a 100-byte file ask for a 16 MiB allocation.
+   */
   private append(chunk: Uint8Array, p: number, k: number): void {
     if (k <= 0) return;
+    const need = this.carryLen + k;
+    if (need > this.carry.length) {
+      let size = this.carry.length;
+      while (size < need) size *= 2;
+      const next = new Uint8Array(Math.max(need, Math.min(size, this.maxRecord)));
+      next.set(this.carry.subarray(0, this.carryLen));
+      this.carry = next;
+      this.carryDv = new DataView(next.buffer);
+    }
     this.carry.set(chunk.subarray(p, p + k), this.carryLen);
-    this.carryLen += k;
+    this.carryLen = need;
   }
 
-  private reserve(len: number): void {
+  /** Refuses a record longer than the format allows before any of its bytes are buffered. */
+  private checkRecordLimit(len: number): void {
     if (len > this.maxRecord) {
       throw new CaptureFormatError(
         'record-too-large',
@@ -181,12 +226,5 @@ export class Framer {
         this.carryStart,
       );
     }
-    if (this.carry.length >= len) return;
-    let size = this.carry.length;
-    while (size < len) size *= 2;
-    const next = new Uint8Array(Math.min(size, this.maxRecord));
-    next.set(this.carry.subarray(0, this.carryLen));
-    this.carry = next;
-    this.carryDv = new DataView(next.buffer);
   }
 }

@@ -1,4 +1,4 @@
-import type { RecordFormat } from './framer.js';
+import type { PartialRecord, RecordFormat } from './framer.js';
 import { CaptureFormatError, type IssueLog } from './issues.js';
 import { MICROSECONDS, NANOSECONDS } from './timestamp.js';
 import { RawRecord, type ContainerInfo, type InterfaceInfo, type RecordSink } from './types.js';
@@ -123,8 +123,14 @@ export class PcapFormat implements RecordFormat {
     this.sink.onRecord(rec);
   }
 
-  describePartial(_buf: Uint8Array, _dv: DataView, _len: number): string {
-    return this.headerDone ? `the record of packet ${this.rec.frame + 1}` : 'the pcap file header';
+  describePartial(_buf: Uint8Array, _dv: DataView, _len: number): PartialRecord {
+    if (!this.headerDone) return { what: 'the pcap file header', blockType: 'pcap header' };
+    const packet = this.rec.frame + 1;
+    return { what: `the record of packet ${packet}`, blockType: 'pcap record', packet };
+  }
+
+  recordName(): string {
+    return this.headerDone ? 'pcap record' : 'pcap header';
   }
 
   private invalidFraction(frac: number, unit: number, offset: number, packet: number): void {

@@ -1,4 +1,4 @@
-import type { RecordFormat } from './framer.js';
+import type { PartialRecord, RecordFormat } from './framer.js';
 import { CaptureFormatError, type IssueLog } from './issues.js';
 import { MAX_CAPLEN } from './pcap.js';
 import { binaryResolution, decimalResolution, MICROSECONDS, ticksToTime, type TimeOut } from './timestamp.js';
@@ -145,6 +145,9 @@ export class PcapngFormat implements RecordFormat {
         );
       }
       this.count(name);
+      // Custom blocks take a frame number in Wireshark whatever their size (tshark 4.0 numbers a
+      // 20 MiB one); skipping one without counting it shifted every later frame number by one.
+      if (type === CB || type === DCB) this.rec.frame++;
       return -len;
     }
     return len;
@@ -193,9 +196,19 @@ export class PcapngFormat implements RecordFormat {
     }
   }
 
-  describePartial(_buf: Uint8Array, dv: DataView, len: number): string {
-    if (len < 4) return 'a block header';
-    return `a ${blockTypeName(dv.getUint32(0, this.section.le))} block`;
+  describePartial(_buf: Uint8Array, dv: DataView, len: number): PartialRecord {
+    if (len < 4) return { what: 'a block header' };
+    const type = dv.getUint32(0, this.section.le);
+    const name = blockTypeName(type);
+    if (type === EPB || type === SPB || type === OPB) {
+      const packet = this.rec.frame + 1;
+      return { what: `the ${name} of packet ${packet}`, blockType: name, packet };
+    }
+    return { what: `the ${name}`, blockType: name };
+  }
+
+  recordName(dv: DataView, off: number, available: number): string | undefined {
+    return available >= 4 ? blockTypeName(dv.getUint32(off, this.section.le)) : undefined;
   }
 
   private count(name: string): void {

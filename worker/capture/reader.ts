@@ -54,37 +54,37 @@ export class CaptureReader {
   push(chunk: Uint8Array): void {
     if (this.failed) return;
     this.info.bytesRead += chunk.length;
-    if (!this.framer) {
-      if (this.head.length + chunk.length < 4) {
-        const joined = new Uint8Array(this.head.length + chunk.length);
-        joined.set(this.head);
-        joined.set(chunk, this.head.length);
-        this.head = joined;
-        return;
-      }
-      const first = this.head;
-      this.head = new Uint8Array(0);
-      const probe = new Uint8Array(4);
-      probe.set(first.subarray(0, 4));
-      if (first.length < 4) probe.set(chunk.subarray(0, 4 - first.length), first.length);
-      this.framer = this.detect(probe, first.length > 0 ? first : chunk);
-      if (!this.framer) return;
-      if (first.length > 0) this.feed(first);
+    if (this.framer) {
+      this.feed(chunk);
+      return;
     }
+    // The format is decided on the first 4 bytes; a file that is not a capture is named from its first
+    // SNIFF_BYTES. Both must not depend on how the input happens to be chunked (1-byte chunks used to
+    // name an HTML file "not a pcap or pcapng file (it starts with bytes 3c 21 44)").
+    const first = this.head;
+    const prefix = first.length === 0 ? chunk.subarray(0, SNIFF_BYTES) : concat(first, chunk.subarray(0, SNIFF_BYTES - first.length));
+    if (prefix.length < 4 || (!isCaptureStart(prefix) && prefix.length < SNIFF_BYTES)) {
+      // Too few bytes to decide, or to say what the file is instead: keep them (at most SNIFF_BYTES).
+      this.head = prefix.slice();
+      return;
+    }
+    this.head = new Uint8Array(0);
+    this.framer = this.detect(prefix);
+    if (!this.framer) return;
+    if (first.length > 0) this.feed(first);
     this.feed(chunk);
   }
 
   end(): void {
     if (this.failed) return;
     if (!this.framer) {
+      const n = this.info.bytesRead;
       this.fail(
-        new CaptureFormatError(
-          this.info.bytesRead === 0 ? 'empty-file' : 'not-a-capture',
-          this.info.bytesRead === 0
-            ? 'the file is empty (0 bytes): not a capture'
-            : `the file is too short (${this.info.bytesRead} bytes) to be a capture`,
-          0,
-        ),
+        n === 0
+          ? new CaptureFormatError('empty-file', 'the file is empty (0 bytes): not a capture', 0)
+          : n < 4
+            ? new CaptureFormatError('not-a-capture', `the file is too short (${n} bytes) to be a capture`, 0)
+            : new CaptureFormatError('not-a-capture', `cannot read this file: ${sniffNonCapture(this.head)}`, 0),
       );
       return;
     }
@@ -119,8 +119,8 @@ export class CaptureReader {
     });
   }
 
-  private detect(probe: Uint8Array, head: Uint8Array): Framer | undefined {
-    const dv = new DataView(probe.buffer);
+  private detect(head: Uint8Array): Framer | undefined {
+    const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
     let format: RecordFormat;
     let max: number;
     if (pcapMagic(dv, 0)) {
@@ -135,4 +135,19 @@ export class CaptureReader {
     }
     return new Framer(format, max, this.startOffset);
   }
+}
+
+/** Bytes looked at to name a file that is not a capture. */
+const SNIFF_BYTES = 16;
+
+function isCaptureStart(head: Uint8Array): boolean {
+  const dv = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  return pcapMagic(dv, 0) !== null || dv.getUint32(0, true) === SHB_TYPE;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

@@ -124,6 +124,10 @@ export class Decoder {
     const v = this.view;
     switch (type) {
       case 0x0800:
+        // An IPv6 packet behind ethertype 0x0800 is shown by Wireshark as ip then ipv6, and io,phs
+        // counts the frame under both; reached another way (LINKTYPE_IPV4, AF_INET, PPP, GRE) it
+        // counts as ipv6 alone, which ipv4() does. Checked with tshark 4.0 (test/engine/decoders.test.ts).
+        if (end > off && buf[off] >> 4 === 6) v.mark(P.P_IP);
         this.ipv4(buf, dv, off, end, rep);
         return;
       case 0x86dd:
@@ -600,7 +604,9 @@ export class Decoder {
     let next = buf[off + 6];
     let p = off + 40;
     for (let i = 0; ; i++) {
-      if (i >= MAX_IPV6_EXT_HEADERS) {
+      // The cap counts extension headers actually met: 16 are decoded, a 17th stops the walk (it used
+      // to be checked before knowing whether another header followed, so 16 headers then UDP failed).
+      if (i >= MAX_IPV6_EXT_HEADERS && (next === 0 || next === 43 || next === 44 || next === 60 || next === 51 || next === 135 || next === 139 || next === 140)) {
         v.halt(P.STOP_MALFORMED, P.L_IPV6_EXT);
         return;
       }

@@ -170,7 +170,8 @@ export function describeStop(code: number, detail: number): string {
     case STOP_FRAGMENT:
       return 'IP fragment (transport header in another fragment)';
     case STOP_NON_IP:
-      return `non-IP ${LAYER_NAMES[detail] ?? 'link'} frame`;
+      // L_FRAME (netlink) would read "non-IP frame frame".
+      return detail === L_FRAME ? 'non-IP frame' : `non-IP ${LAYER_NAMES[detail] ?? 'link'} frame`;
     case STOP_TUNNEL_DEPTH:
       return 'too many nested encapsulations';
     default:
