@@ -46,7 +46,7 @@ async function info(args: string[], out: NodeJS.WritableStream, err: NodeJS.Writ
     err.write(`pcap-analyzer: ${visibleText(file, 200)}: ${reason ? reason.message : 'unreadable'}\n`);
     return 2;
   }
-  if (parsed.values.json) out.write(`${JSON.stringify(summary, null, 2)}\n`);
+  if (parsed.values.json) out.write(`${terminalSafeJson(summary, 2)}\n`);
   else out.write(formatSummary(file, summary));
   return status;
 }
@@ -97,4 +97,15 @@ function formatBits(bps: number): string {
   if (bps >= 1e6) return `${(bps / 1e6).toFixed(2)} Mbit/s`;
   if (bps >= 1e3) return `${(bps / 1e3).toFixed(2)} kbit/s`;
   return `${bps.toFixed(0)} bit/s`;
+}
+
+/**
+ * JSON for a terminal: the same document once parsed, but invisible and bidi-reordering characters from
+ * packet-derived text are written as \u escapes so they cannot disguise what a terminal shows.
+ */
+export function terminalSafeJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -67,21 +67,24 @@ export async function* captureBytes(source: ByteSource, stats: InputStats): Asyn
 }
 
 async function* gunzip(head: Uint8Array, rest: AsyncGenerator<Uint8Array>, stats: InputStats): AsyncGenerator<Uint8Array> {
-  const compressed = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(head);
-    },
-    async pull(controller) {
-      const r = await rest.next();
-      if (r.done) controller.close();
-      else {
+  const ds = new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>;
+  const writer = ds.writable.getWriter();
+  const reader = ds.readable.getReader();
+  // Input is written by a separate task so the decompressor never waits on the consumer and vice versa.
+  let inputError: unknown = null;
+  const inputDone = (async () => {
+    try {
+      await writer.write(head);
+      for (;;) {
+        const r = await rest.next();
+        if (r.done) break;
         stats.sourceBytes += r.value.length;
-        controller.enqueue(r.value);
+        await writer.write(r.value);
       }
-    },
-  });
-  const decompressed = compressed.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
-  const reader = decompressed.getReader();
+    } catch (e) {
+      inputError = e;
+    }
+  })();
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   const flush = (): Uint8Array => {
@@ -97,14 +100,36 @@ async function* gunzip(head: Uint8Array, rest: AsyncGenerator<Uint8Array>, stats
     pendingBytes = 0;
     return out;
   };
+  const INPUT_DONE = Symbol('input done');
+  const IDLE = Symbol('idle');
+  let closed = false;
   try {
     for (;;) {
+      const read = reader.read();
+      read.catch(() => {});
       let r: ReadableStreamReadResult<Uint8Array>;
       try {
-        r = await reader.read();
+        if (closed) r = await read;
+        else {
+          // Closing the decompressor on truncated input errors the stream and discards output still
+          // queued, so close only once every byte produced so far has been read.
+          const first = await Promise.race([read, inputDone.then((): typeof INPUT_DONE => INPUT_DONE)]);
+          if (first !== INPUT_DONE) r = first;
+          else {
+            const settled = await Promise.race([read, new Promise<typeof IDLE>((res) => setTimeout(() => res(IDLE), 0))]);
+            if (settled !== IDLE) r = settled;
+            else {
+              closed = true;
+              if (inputError === null) writer.close().catch(() => {});
+              else writer.abort(inputError).catch(() => {});
+              r = await read;
+            }
+          }
+        }
       } catch (e) {
         if (pendingBytes > 0) yield flush();
-        throw new GzipError(e instanceof Error ? e.message : String(e));
+        const cause = inputError ?? e;
+        throw new GzipError(cause instanceof Error ? cause.message : String(cause));
       }
       if (r.done) break;
       if (r.value.length >= COALESCE_BYTES && pendingBytes === 0) {

@@ -663,6 +663,10 @@ export class DnsAnalyzer implements Analyzer<DnsSection> {
         omitted: max0(servers.length - MAX_SERVERS) + this.servers.replaced,
       },
       malformed: this.malformed,
+      lateResponses: this.extra.lateResponses,
+      duplicateResponses: this.extra.duplicateResponses,
+      pendingAtEnd: this.extra.pendingAtEnd,
+      evictedPending: this.extra.evictedPending,
     };
   }
 }

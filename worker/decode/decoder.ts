@@ -965,9 +965,9 @@ export class Decoder {
   /** Registers a DNS message found at `buf[off .. off+len)` (UDP payload or quoted in an ICMP error). */
   dns(buf: Uint8Array, off: number, len: number, inError: boolean): void {
     const v = this.view;
-    // Wireshark reads the 12-byte header before it adds the DNS item; shorter payloads end as
-    // malformed packets without a DNS layer.
-    if (len < 12) {
+    // Wireshark reads the id and flags before it adds the DNS item: payloads under 4 bytes end as
+    // malformed packets without a DNS layer; 4–11 bytes show a (malformed) DNS layer.
+    if (len < 4) {
       v.halt(P.STOP_MALFORMED, P.L_DNS);
       return;
     }

@@ -105,7 +105,7 @@ export class DnsTcpReassembler {
   }
 
   private emit(v: PacketView, buf: Uint8Array, off: number, len: number): void {
-    if (len < 12) return; // not even a DNS header: Wireshark shows a malformed packet
+    if (len < 4) return; // no id and flags: Wireshark shows a malformed packet without a DNS layer
     v.dnsOverTcp = true;
     v.mark(DNS_PROTOCOL);
     const i = v.dnsCount;

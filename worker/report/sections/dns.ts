@@ -5,7 +5,10 @@ import { address, capped, count, dict, distribution, frame, seconds, text } from
 const dnsName = text(1100);
 
 export const dnsSchema = v.object({
-  /** Query and response messages, as `dns.flags.response==0/1` counts them (ICMP-quoted ones excluded). */
+  /**
+   * Frames with a query / a response, as `dns.flags.response==0/1` counts them: mDNS, LLMNR and DNS
+   * quoted inside ICMP errors included, as tshark counts them.
+   */
   queries: count,
   responses: count,
   /** Responses with rcode ≠ 0. */
@@ -23,10 +26,12 @@ export const dnsSchema = v.object({
   qtypes: dict(count, 64),
   responseTime: distribution,
   topNames: capped(v.object({ name: dnsName, queries: count, errors: count, unanswered: count }), 50),
+  /** `time` is the query's time (relative seconds; earlier-than-first clamped to 0). */
   slowest: capped(
     v.object({ frame, responseFrame: frame, name: dnsName, qtype: text(16), client: address, server: address, time: seconds, responseTime: seconds }),
     50,
   ),
+  /** `time` is the response's time. */
   errors: capped(
     v.object({ frame: v.nullable(frame), responseFrame: frame, name: dnsName, qtype: text(16), rcode: text(16), client: address, server: address, time: seconds }),
     200,
@@ -38,6 +43,14 @@ export const dnsSchema = v.object({
   ),
   /** Messages on DNS ports that could not be parsed. */
   malformed: count,
+  /** Responses that arrived after the query was already counted unanswered (past the timeout). */
+  lateResponses: count,
+  /** Further responses to a query that was already answered. */
+  duplicateResponses: count,
+  /** Queries still waiting at capture end, sent less than the timeout before the last packet (not unanswered). */
+  pendingAtEnd: count,
+  /** Waiting queries dropped to bound memory (included in `unanswered`). */
+  evictedPending: count,
 });
 
 export type DnsSection = v.InferOutput<typeof dnsSchema>;
