@@ -48,31 +48,6 @@ export const TRAFFIC_KNOWN_DIFFERENCES: TrafficDifference[] = [
     theirs: 1,
     reason: 'the only frame declares a 60-byte IPv4 header with 42 bytes present: tshark shows the offset before the header runs out; the decoder stops at the cut header',
   },
-  {
-    capture: 'zeek/pppoe-over-qinq.pcap',
-    metric: 'lengthExceedsFrame',
-    ours: 0,
-    theirs: 6,
-    reason:
-      'the decoder counts 6 frames whose PPPoE payload length is 2 bytes shorter than the IPv4 total length; tshark reports no ' +
-      'length error there and neither do we (we compare with the frame): a decoder discrepancy, see the report',
-  },
-  {
-    capture: 'zeek/trunc/ip6-ext-trunc.pcap',
-    metric: 'lengthExceedsFrame',
-    ours: 0,
-    theirs: 1,
-    reason:
-      'the IPv6 payload length exceeds the frame, but the extension-header chain is cut short, so the header is never recorded ' +
-      'in the view as an IP layer and the analyzer cannot see it (the decoder counts it, as tshark does): needs a per-frame flag from the decoder',
-  },
-  {
-    capture: 'pcapplusplus/ip4_bad_fragment.pcap',
-    metric: 'lengthExceedsFrame',
-    ours: 0,
-    theirs: 1,
-    reason: 'the IPv4 header itself is cut short (see above), so it is not recorded as an IP layer (the decoder counts it, as tshark does)',
-  },
 ];
 
 function expected(capture: string, metric: TrafficDifference['metric'], ours: number, theirs: number): void {

@@ -409,18 +409,22 @@ function jitter(c: Collector, inp: FindingInputs): void {
   const t = inp.thresholds;
   const bad = inp.udp.flows.items.filter((f) => f.jitterMs >= t.jitterWarnMs || f.maxJitterMs >= t.jitterCriticalMs);
   for (const f of bad.slice(0, 5)) {
-    const critical = f.jitterMs >= t.jitterCriticalMs;
+    // Without RTP timestamps the sender's own pacing is unknown: report, but do not alarm.
+    const rtp = f.method === 'rtp';
+    const critical = rtp && f.jitterMs >= t.jitterCriticalMs;
     c.add(
       {
         id: `jitter-${f.flow}-${f.from.ip}-${f.from.port}`,
-        severity: critical ? 'critical' : 'warning',
+        severity: critical ? 'critical' : rtp ? 'warning' : 'info',
         category: 'jitter',
         title: `UDP stream ${host(f.from.ip)}:${f.from.port} → ${host(f.to.ip)}:${f.to.port} has ${f.jitterMs.toFixed(1)} ms jitter (max ${f.maxJitterMs.toFixed(1)} ms)`,
-        detail: `Interarrival jitter above ${t.jitterWarnMs} ms degrades real-time media (voice and video need a jitter buffer that large, adding delay). Look for queueing on a congested link.`,
+        detail: rtp
+          ? `RTP interarrival jitter above ${t.jitterWarnMs} ms degrades voice and video (the jitter buffer must grow that large, adding delay). Look for queueing on a congested link.`
+          : `Arrival spacing varies by ${f.jitterMs.toFixed(1)} ms around its mean (${f.meanIntervalMs.toFixed(1)} ms); without RTP timestamps this may be the sender's own pacing rather than the network.`,
         evidence: { flows: [f.flow], frames: [], filter: `udp.stream eq ${f.flow}` },
         metrics: { jitterMs: f.jitterMs, maxJitterMs: f.maxJitterMs, packets: f.packets, impact: f.jitterMs },
       },
-      critical ? 10 : 5,
+      critical ? 10 : rtp ? 5 : 0,
     );
   }
 }

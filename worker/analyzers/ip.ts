@@ -29,8 +29,8 @@ const FRAG_TIMEOUT_SECONDS = 60;
  *   (not counted, see `untrackedFragments`); when a tunnel's outer datagram is completed, the inner IP header
  *   overwrites the view's fragment fields, so the outer IPv4 header is read again from the packet
  *   (an outer IPv6 fragment header cannot be found again: that datagram is closed by count).
- * - `lengthExceedsFrame`: frames with an IP header (outside reassembly buffers) whose total/payload
- *   length is larger than the frame carries.
+ * - `lengthExceedsFrame`: frames with an IP header whose total/payload length is larger than the
+ *   frame carries (flagged by the decoder, which then decodes with the frame's length).
  * - `ttl`: innermost header's TTL (IPv4) or hop limit (IPv6), the 64 most frequent values.
  *
  * Per packet: a few bit tests and typed-array increments; fragments add one hash probe.
@@ -67,7 +67,7 @@ export class IpAnalyzer implements Analyzer<IpSection> {
     if (v.has(P_IPV6)) this.v6++;
     if (fragHdr) this.framesFragHeader++;
     if (v.ipVersion !== 0) this.ttl[v.ttl]++;
-    if (v.ipLayerCount > 0) this.checkLengths(v);
+    if (v.ipLengthExceeded) this.exceeds++;
     if (v.reassembled) this.reassembled++;
 
     let mf = false;
@@ -160,31 +160,6 @@ export class IpAnalyzer implements Analyzer<IpSection> {
   }
 
   private nextSweep = -Infinity;
-
-  private checkLengths(v: PacketView): void {
-    const frameEnd = v.off + v.wireLen;
-    const n = v.ipLayerCount;
-    const pkt = v.dv;
-    for (let i = 0; i < n; i++) {
-      // Only headers in the packet buffer: those inside a reassembled datagram have their own bounds.
-      if (v.ipLayerDv[i] !== pkt) continue;
-      if (v.ipLayerVersion[i] === 4) {
-        const hdr = v.ipLayerSrcOff[i] - 12;
-        const total = pkt.getUint16(hdr + 2);
-        if (total !== 0 && total > frameEnd - hdr) {
-          this.exceeds++;
-          return;
-        }
-      } else {
-        const hdr = v.ipLayerSrcOff[i] - 8;
-        const payload = pkt.getUint16(hdr + 4);
-        if (payload !== 0 && payload + 40 > frameEnd - hdr) {
-          this.exceeds++;
-          return;
-        }
-      }
-    }
-  }
 
   finish(): IpSection {
     const values: Array<{ value: number; packets: number }> = [];

@@ -276,6 +276,7 @@ export class UdpAnalyzer implements Analyzer<UdpSection> {
         from: dir === 0 ? a : b,
         to: dir === 0 ? b : a,
         packets: n,
+        method: useRtp ? ('rtp' as const) : ('spacing' as const),
         jitterMs: jitter * 1000,
         maxJitterMs: maxJitter * 1000,
         meanIntervalMs: meanInterval * 1000,

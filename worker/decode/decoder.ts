@@ -235,8 +235,9 @@ export class Decoder {
       v.halt(P.STOP_TRUNCATED, P.L_PPPOE);
       return;
     }
-    const len = dv.getUint16(off + 4);
-    this.ppp(buf, dv, off + 6, Math.min(end, off + 6 + len), Math.min(rep, off + 6 + len), false);
+    // The PPPoE length is not used to cut the payload: some stacks count it 2 bytes short, and
+    // Wireshark leaves the IP header's own length in charge.
+    this.ppp(buf, dv, off + 6, end, rep, false);
   }
 
   private ppp(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number, mayHaveAddress: boolean): void {
@@ -530,6 +531,7 @@ export class Decoder {
     }
     if (total > reported) {
       this.ipLengthExceedsFrame++;
+      v.ipLengthExceeded = true;
       total = reported;
     }
     if (end - off < ihl) {
@@ -586,6 +588,7 @@ export class Decoder {
     if (payload === 0) payload = Math.max(0, reported); // jumbogram or TSO
     if (payload > reported) {
       this.ipLengthExceedsFrame++;
+      v.ipLengthExceeded = true;
       payload = Math.max(0, reported);
     }
     v.ipVersion = 6;

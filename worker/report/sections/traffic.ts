@@ -9,6 +9,11 @@ export const udpSchema = v.object({
       from: endpoint,
       to: endpoint,
       packets: count,
+      /**
+       * `rtp`: RFC 3550 with the RTP timestamps as send times; `spacing`: no RTP, so jitter is the
+       * variation of arrival spacing around the flow's mean interval (meaningful for periodic senders).
+       */
+      method: v.picklist(['rtp', 'spacing']),
       /** Final RFC 3550 estimate and its maximum over the flow, in milliseconds. */
       jitterMs: nonNeg,
       maxJitterMs: nonNeg,
