@@ -12,6 +12,7 @@ function isIcmpv6Error(type: number): boolean {
 }
 
 export function decodeIcmp(v: PacketView, buf: Uint8Array, dv: DataView, off: number, end: number, onDns: DnsFound): void {
+  v.icmpInnerTcpCapLen = 0;
   v.icmpType = buf[off];
   v.icmpCode = buf[off + 1];
   v.icmpRest = end - off >= 8 ? dv.getUint32(off + 4) : 0;
@@ -19,6 +20,7 @@ export function decodeIcmp(v: PacketView, buf: Uint8Array, dv: DataView, off: nu
 }
 
 export function decodeIcmpv6(v: PacketView, buf: Uint8Array, dv: DataView, off: number, end: number, onDns: DnsFound): void {
+  v.icmpInnerTcpCapLen = 0;
   v.icmpType = buf[off];
   v.icmpCode = buf[off + 1];
   v.icmpRest = end - off >= 8 ? dv.getUint32(off + 4) : 0;
@@ -79,7 +81,38 @@ function quotedTransport(
   if (nonFirstFragment || (proto !== 6 && proto !== 17) || end - off < 4) return;
   v.icmpInnerSrcPort = dv.getUint16(off);
   v.icmpInnerDstPort = dv.getUint16(off + 2);
+  if (proto === 6) quotedTcp(v, buf, dv, off, end);
   if (proto === 17 && end - off > 8 && (v.icmpInnerSrcPort === 53 || v.icmpInnerDstPort === 53)) {
     onDns(buf, off + 8, end - off - 8);
+  }
+}
+
+/** The fields of a quoted TCP header (see PacketView.icmpInnerTcp*); options only as far as quoted. */
+function quotedTcp(v: PacketView, buf: Uint8Array, dv: DataView, off: number, end: number): void {
+  v.icmpInnerTcpCapLen = end - off;
+  v.icmpInnerTcpOff = off;
+  v.icmpInnerTcpWscale = -1;
+  if (end - off < 16) return;
+  v.icmpInnerTcpSeq = dv.getUint32(off + 4);
+  v.icmpInnerTcpAck = dv.getUint32(off + 8);
+  v.icmpInnerTcpFlags = buf[off + 13] | ((buf[off + 12] & 1) << 8);
+  v.icmpInnerTcpWindow = dv.getUint16(off + 14);
+  const hl = (buf[off + 12] >> 4) * 4;
+  v.icmpInnerTcpHdrLen = hl;
+  // Window scale is the only option the TCP analysis uses; each option must fit in the quote.
+  const optEnd = Math.min(off + hl, end);
+  let p = off + 20;
+  while (p < optEnd) {
+    const kind = buf[p];
+    if (kind === 0) return;
+    if (kind === 1) {
+      p++;
+      continue;
+    }
+    if (p + 1 >= optEnd) return;
+    const len = buf[p + 1];
+    if (len < 2 || p + len > optEnd) return;
+    if (kind === 3 && len === 3) v.icmpInnerTcpWscale = buf[p + 2];
+    p += len;
   }
 }

@@ -45,6 +45,8 @@ export class PacketView {
   dv: DataView = new DataView(new ArrayBuffer(0));
   off = 0;
   truncated = false;
+  /** An IP header of this frame declared more bytes than the frame carries (decoded with the frame's). */
+  ipLengthExceeded = false;
 
   /** Seconds since the first timed packet of the capture (set by the engine; negative if earlier). */
   time = 0;
@@ -158,6 +160,21 @@ export class PacketView {
   icmpInnerDstOff = 0;
   icmpInnerSrcPort = -1;
   icmpInnerDstPort = -1;
+  /**
+   * A TCP header quoted in the error (icmpInnerProto 6): how many of its bytes the quote holds (0 when
+   * there is none; valid only while icmpInnerValid), its offset in l4Buf, and its fields. Wireshark
+   * dissects a quoted TCP header, gives it a conversation and tcp.stream, and shows its flags, once at
+   * least 16 bytes are quoted; the fields below are set from that length on.
+   */
+  icmpInnerTcpCapLen = 0;
+  icmpInnerTcpOff = 0;
+  icmpInnerTcpSeq = 0;
+  icmpInnerTcpAck = 0;
+  icmpInnerTcpFlags = 0;
+  icmpInnerTcpWindow = 0;
+  icmpInnerTcpHdrLen = 0;
+  /** Window-scale shift of an option wholly inside the quote, or -1. */
+  icmpInnerTcpWscale = -1;
 
   // ── DNS ── (messages found in this frame; for TCP, the ones completed by this segment)
   dnsCount = 0;
@@ -203,6 +220,9 @@ export class PacketView {
     this.icmpType = -1;
     this.icmpCode = -1;
     this.icmpInnerValid = false;
+    this.icmpInnerSrcPort = -1;
+    this.icmpInnerDstPort = -1;
+    this.ipLengthExceeded = false;
     this.dnsCount = 0;
     this.dnsInIcmpError = false;
     this.dnsOverTcp = false;
