@@ -1,17 +1,68 @@
-import { L4_TCP, L4_UDP, TCP_ACK, TCP_SYN, type PacketView } from '../decode/packet.js';
+import { L4_ICMP, L4_ICMPV6, L4_NONE, L4_TCP, L4_UDP, TCP_ACK, TCP_SYN, type PacketView } from '../decode/packet.js';
+import { L_TCP, STOP_MALFORMED, STOP_TRUNCATED } from '../decode/protocols.js';
 import { TupleTable } from './tuple-table.js';
 
 /** Flows tracked individually; beyond this, packets of new flows are counted but not tabled. */
 export const MAX_FLOWS = 400_000;
 
 /**
+ * The TCP header of the current frame as Wireshark 4.0's TCP dissector sees it, after the
+ * conversation lookup (docs/tcp-analysis-wireshark-4.0.md §3, §5 steps 1–6, §8). Filled by
+ * `FlowTable.classify` for the frame's TCP header, whether it is the frame's own, one whose header is
+ * cut short (16–19 bytes captured, or a bogus header length), or one quoted inside an ICMP error.
+ * Reused for every frame: read it during `onPacket` only.
+ */
+export class TcpLayer {
+  /** A TCP header was processed for the current frame (at least 16 of its bytes captured, flow tabled). */
+  present = false;
+  /** Flow row and Wireshark tcp.stream of the conversation the header belongs to. */
+  idx = -1;
+  stream = -1;
+  /** 0: sent by side A of the row, 1: by side B. */
+  dir = 0;
+  /** The row was created by this header (first header of the 4-tuple, or port reuse). */
+  isNew = false;
+  /** Row this header replaced (a pure SYN with another ISN on the same ports), else -1. */
+  superseded = -1;
+  /** Wireshark's TCP_A_REUSED_PORTS on this header: a new stream on reused ports, or a SYN/ACK whose ISN changed. */
+  reusedPorts = false;
+  /** A pure SYN with the ISN already known for its side (a SYN retransmission: Wireshark restores nextseq). */
+  synSameIsn = false;
+  /** Inside an ICMP error: finds/creates conversations, never analysed (tcp.len unknown). */
+  quoted = false;
+  /** Reaches Wireshark's tcp tap (whole header captured, header length ≥ 20, not quoted). */
+  tapped = false;
+  /** Raw seq and ack as int32 (same bits as the u32 fields; `>>> 0` gives the unsigned value). */
+  seq = 0;
+  ack = 0;
+  flags = 0;
+  win = 0;
+  hl = 0;
+  /** tcp.len (reported length − header length), or -1 when Wireshark does not know it (no analysis). */
+  seglen = -1;
+  /** Fewer captured bytes than the header length: analysed, but Wireshark shows no analysis for it. */
+  truncated = false;
+  /** Window-scale shift of an option wholly captured, or -1. */
+  wscale = -1;
+  /** MSS option value, or -1. */
+  mss = -1;
+}
+
+/**
  * TCP and UDP flows numbered like Wireshark's tcp.stream / udp.stream: by order of first appearance,
- * ignoring VLANs, with a new TCP stream when a SYN reuses the ports of an earlier connection with a
- * different initial sequence number (Wireshark's "reused ports"). Side A of a flow is the source of
- * its first packet, as in `tshark -z conv`.
+ * ignoring VLANs. For TCP this is exactly Wireshark 4.0.17's conversation logic (spec §8): a new stream
+ * only for a 4-tuple not seen before, or for a pure SYN whose raw sequence number differs from the
+ * base sequence number already known for its side. A side's base sequence number is set from its
+ * first analysed segment (seq − 1, or seq for a SYN) or from the other side's first ACK-flagged
+ * segment (ack − 1); a SYN/ACK with another ISN only replaces it. TCP headers quoted in ICMP errors
+ * (≥ 16 bytes quoted) and headers cut short also find or create conversations and so consume stream
+ * numbers, but — like `tshark -z conv,tcp` — only headers that reach Wireshark's tcp tap count as
+ * conversation packets (`tcpStreams`, packets, bytes). Side A of a flow is the source of its first
+ * packet, as in `tshark -z conv`.
  *
  * Sets on every TCP/UDP packet: v.flowIndex (row, or -1 when untracked), v.flowId (stream number),
- * v.flowDir (0 A→B, 1 B→A), v.flowNew and v.flowReused.
+ * v.flowDir (0 A→B, 1 B→A), v.flowNew and v.flowReused; and `tcp` (the frame's TCP header, for the
+ * TCP analyzer).
  */
 export class FlowTable {
   readonly tuples = new TupleTable(MAX_FLOWS, 4096);
@@ -23,13 +74,22 @@ export class FlowTable {
   packetsBA = new Float64Array(4096);
   bytesAB = new Float64Array(4096);
   bytesBA = new Float64Array(4096);
-  /** Wireshark's base_seq per direction (−1 until a segment was seen that way). */
+  /** Wireshark's base_seq per side of a TCP flow (−1 until set). */
   baseSeqAB = new Float64Array(4096);
   baseSeqBA = new Float64Array(4096);
+  /** 1 once a header of the flow reached Wireshark's tcp tap (what -z conv,tcp counts). */
+  tapped = new Uint8Array(4096);
+  /** 1 while a TCP flow has only been seen in ICMP quotes (its first real packet is then `flowNew`). */
+  quoteOnly = new Uint8Array(4096);
+  /** TCP conversations as `tshark -z conv,tcp` counts them (streams with at least one tapped header). */
   tcpStreams = 0;
+  /** tcp.stream numbers handed out (also to streams only seen in ICMP quotes or cut headers). */
+  tcpStreamNumbers = 0;
   udpStreams = 0;
   untrackedFlows = 0;
   untrackedPackets = 0;
+  /** The current frame's TCP header (see TcpLayer). */
+  readonly tcp = new TcpLayer();
 
   constructor() {
     this.tuples.onGrow = (cap) => this.grow(cap);
@@ -46,14 +106,40 @@ export class FlowTable {
     v.flowId = -1;
     v.flowNew = false;
     v.flowReused = false;
+    this.tcp.present = false;
     // Tunnel-carrying UDP headers are conversations of their own (Wireshark taps every UDP header).
     for (let i = 0; i < v.outerUdpCount; i++) {
       const layer = v.outerUdpIpLayer[i];
       this.loadAddresses(v.ipLayerVersion[layer], v.ipLayerDv[layer], v.ipLayerSrcOff[layer], v.ipLayerDstOff[layer]);
-      this.track(v, v.ipLayerVersion[layer], L4_UDP, v.outerUdpSrcPort[i], v.outerUdpDstPort[i], false);
+      this.trackUdp(v, v.ipLayerVersion[layer], v.outerUdpSrcPort[i], v.outerUdpDstPort[i], false);
     }
     const l4 = v.l4;
-    if (l4 !== L4_TCP && l4 !== L4_UDP) return;
+    if (l4 === L4_TCP) {
+      this.realTcp(v);
+      return;
+    }
+    if (l4 === L4_UDP) {
+      this.loadInnermost(v);
+      const idx = this.trackUdp(v, v.ipVersion, v.srcPort, v.dstPort, true);
+      if (idx < 0) return;
+      v.flowIndex = idx;
+      v.flowId = this.streamId[idx];
+      v.flowDir = this.tuples.dir;
+      return;
+    }
+    if (l4 === L4_ICMP || l4 === L4_ICMPV6) {
+      if (v.icmpInnerValid && v.icmpInnerProto === 6 && v.icmpInnerTcpCapLen >= 16) this.quotedTcp(v);
+      return;
+    }
+    if (l4 === L4_NONE && v.ipProto === 6 && v.stopDetail === L_TCP && (v.stop === STOP_TRUNCATED || v.stop === STOP_MALFORMED)) {
+      this.partialTcp(v);
+    }
+  }
+
+  /** Source words w[0..3], destination w[4..7]. */
+  private readonly w = new Uint32Array(8);
+
+  private loadInnermost(v: PacketView): void {
     if (v.ipVersion === 4) {
       const w = this.w;
       w[0] = v.src4;
@@ -62,15 +148,7 @@ export class FlowTable {
     } else {
       this.loadAddresses(6, v.dv, v.srcAddrOff, v.dstAddrOff);
     }
-    const idx = this.track(v, v.ipVersion, l4, v.srcPort, v.dstPort, true);
-    if (idx < 0) return;
-    v.flowIndex = idx;
-    v.flowId = this.streamId[idx];
-    v.flowDir = this.tuples.dir;
   }
-
-  /** Source words w[0..3], destination w[4..7]. */
-  private readonly w = new Uint32Array(8);
 
   private loadAddresses(version: number, dv: DataView, so: number, dof: number): void {
     const w = this.w;
@@ -86,33 +164,208 @@ export class FlowTable {
     }
   }
 
-  /** Finds or starts the flow of the addresses in `w` and the given ports; counts the packet. */
-  private track(v: PacketView, version: number, l4: number, sp: number, dp: number, innermost: boolean): number {
+  // ───────────────────────── TCP ─────────────────────────
+
+  /** The frame's own TCP header (the decoder got at least 20 bytes of it). */
+  private realTcp(v: PacketView): void {
+    const L = this.tcp;
+    L.quoted = false;
+    L.seq = v.tcpSeq | 0;
+    L.ack = v.tcpAck | 0;
+    L.flags = v.tcpFlags;
+    L.win = v.tcpWindow;
+    const hl = v.tcpHdrLen;
+    L.hl = hl;
+    L.wscale = v.tcpWscale;
+    L.mss = v.tcpMss;
+    const cutHere = v.stopDetail === L_TCP;
+    if (hl < 20) {
+      // Bogus header length (only if the decoder hands these over as TCP): analysed with
+      // tcp.len = reported − hl, nothing shown (spec §5 step 7, §12 #11).
+      L.seglen = this.bogusSeglen(v, hl);
+      L.truncated = false;
+    } else if (cutHere && v.stop === STOP_MALFORMED) {
+      // Reported length shorter than the header: tcp.len unknown, and the header cannot be whole.
+      L.seglen = -1;
+      L.truncated = true;
+    } else {
+      L.seglen = v.payloadLen;
+      L.truncated = cutHere && v.stop === STOP_TRUNCATED;
+    }
+    L.tapped = hl >= 20 && !L.truncated;
+    this.loadInnermost(v);
+    if (!this.tcpHeader(v, v.ipVersion, v.srcPort, v.dstPort)) return;
+    const idx = L.idx;
+    v.flowIndex = idx;
+    v.flowId = L.stream;
+    v.flowDir = L.dir;
+    v.flowNew = L.isNew || this.quoteOnly[idx] === 1;
+    this.quoteOnly[idx] = 0;
+    v.flowReused = L.reusedPorts && L.isNew;
+    this.count(v, idx, L.dir, L.tapped);
+  }
+
+  /**
+   * A header the decoder stopped in: fewer than 20 bytes captured, or a header length below 20. Wireshark
+   * still reads it once 16 bytes are there (spec §5 steps 1 and 7). Only for datagrams in the frame buffer.
+   */
+  private partialTcp(v: PacketView): void {
+    if (v.isFragment || v.reassembled || (v.ipVersion !== 4 && v.ipVersion !== 6)) return;
+    const off = v.ipOff + v.ipHdrLen;
+    const captured = Math.min(v.off + v.caplen, v.ipOff + v.ipLen) - off;
+    if (captured < 16) return;
+    const L = this.tcp;
+    const dv = v.dv;
+    const buf = v.buf;
+    const hl = (buf[off + 12] >> 4) * 4;
+    L.quoted = false;
+    L.seq = dv.getInt32(off + 4);
+    L.ack = dv.getInt32(off + 8);
+    L.flags = buf[off + 13] | ((buf[off + 12] & 1) << 8);
+    L.win = dv.getUint16(off + 14);
+    L.hl = hl;
+    L.wscale = -1;
+    L.mss = -1;
+    const reported = v.ipLen - v.ipHdrLen;
+    L.seglen = reported >= hl ? reported - hl : -1;
+    L.truncated = captured < hl;
+    L.tapped = hl >= 20 && !L.truncated;
+    this.loadInnermost(v);
+    if (!this.tcpHeader(v, v.ipVersion, dv.getUint16(off), dv.getUint16(off + 2))) return;
+    this.count(v, L.idx, L.dir, L.tapped);
+  }
+
+  private bogusSeglen(v: PacketView, hl: number): number {
+    const reported = v.reassembled || v.isFragment ? v.payloadLen + hl : v.ipLen - v.ipHdrLen;
+    return reported >= hl ? reported - hl : -1;
+  }
+
+  /** A TCP header quoted in an ICMP/ICMPv6 error (at least 16 bytes of it). */
+  private quotedTcp(v: PacketView): void {
+    const L = this.tcp;
+    L.quoted = true;
+    L.tapped = false;
+    L.seq = v.icmpInnerTcpSeq | 0;
+    L.ack = v.icmpInnerTcpAck | 0;
+    L.flags = v.icmpInnerTcpFlags;
+    L.win = v.icmpInnerTcpWindow;
+    L.hl = v.icmpInnerTcpHdrLen;
+    L.wscale = v.icmpInnerTcpWscale;
+    L.mss = -1;
+    L.seglen = -1;
+    L.truncated = v.icmpInnerTcpCapLen < L.hl;
+    const version = v.icmpInnerIpVersion;
+    if (version === 4) {
+      const w = this.w;
+      w[0] = v.icmpInnerSrc4;
+      w[4] = v.icmpInnerDst4;
+      w[1] = w[2] = w[3] = w[5] = w[6] = w[7] = 0;
+    } else {
+      this.loadAddresses(6, v.l4Dv, v.icmpInnerSrcOff, v.icmpInnerDstOff);
+    }
+    if (this.tcpHeader(v, version, v.icmpInnerSrcPort, v.icmpInnerDstPort) && L.isNew) this.quoteOnly[L.idx] = 1;
+  }
+
+  /**
+   * Wireshark's conversation lookup and base_seq bookkeeping for the header in `tcp` (addresses in `w`).
+   * Returns false (and counts the packet as untracked) when the table is full.
+   */
+  private tcpHeader(v: PacketView, version: number, sp: number, dp: number): boolean {
+    const L = this.tcp;
     const t = this.tuples;
     const w = this.w;
-    let idx = t.find(version, l4, w[0], w[1], w[2], w[3], sp, w[4], w[5], w[6], w[7], dp);
-    const isTcp = l4 === L4_TCP;
+    L.isNew = false;
+    L.superseded = -1;
+    L.reusedPorts = false;
+    L.synSameIsn = false;
+    let idx = t.find(version, L4_TCP, w[0], w[1], w[2], w[3], sp, w[4], w[5], w[6], w[7], dp);
     if (idx < 0) {
-      idx = t.insert(idx, version, l4, w[0], w[1], w[2], w[3], sp, w[4], w[5], w[6], w[7], dp);
+      idx = t.insert(idx, version, L4_TCP, w[0], w[1], w[2], w[3], sp, w[4], w[5], w[6], w[7], dp);
       if (idx < 0) {
-        this.untracked(v, isTcp);
+        this.untracked(v, true);
+        return false;
+      }
+      this.start(idx, v, true);
+      L.isNew = true;
+    }
+    const seq = L.seq >>> 0;
+    const flags = L.flags;
+    const synAck = flags & (TCP_SYN | TCP_ACK);
+    if (synAck === TCP_SYN) {
+      const base = t.dir === 0 ? this.baseSeqAB[idx] : this.baseSeqBA[idx];
+      if (base >= 0) {
+        if (base !== seq) {
+          // Port reuse: a new conversation (and stream) for the same 4-tuple; later packets go to it.
+          const n = t.supersede(idx, w[0], w[1], w[2], w[3], sp, w[4], w[5], w[6], w[7], dp);
+          if (n < 0) {
+            this.untracked(v, true);
+            return false;
+          }
+          L.superseded = idx;
+          idx = n;
+          this.start(idx, v, true);
+          L.isNew = true;
+          L.reusedPorts = true;
+        } else {
+          L.synSameIsn = true;
+        }
+      }
+    } else if (synAck === (TCP_SYN | TCP_ACK)) {
+      // A SYN/ACK with another ISN: reused_ports and a new base, but no new stream in 4.0.
+      const side = t.dir === 0 ? this.baseSeqAB : this.baseSeqBA;
+      if (side[idx] >= 0 && side[idx] !== seq) {
+        side[idx] = seq;
+        L.reusedPorts = true;
+      }
+    }
+    const dir = t.dir;
+    if (L.seglen >= 0) {
+      const fwd = dir === 0 ? this.baseSeqAB : this.baseSeqBA;
+      const rev = dir === 0 ? this.baseSeqBA : this.baseSeqAB;
+      if (fwd[idx] < 0) fwd[idx] = flags & TCP_SYN ? seq : (seq - 1) >>> 0;
+      if (rev[idx] < 0 && flags & TCP_ACK) rev[idx] = (L.ack - 1) >>> 0;
+    }
+    L.idx = idx;
+    L.stream = this.streamId[idx];
+    L.dir = dir;
+    L.present = true;
+    return true;
+  }
+
+  /** Counts a frame's own TCP header against its flow row. */
+  private count(v: PacketView, idx: number, dir: number, tapped: boolean): void {
+    const time = v.time;
+    if (time > this.lastTime[idx]) this.lastTime[idx] = time;
+    if (time < this.firstTime[idx]) this.firstTime[idx] = time;
+    if (!tapped) return;
+    if (this.tapped[idx] === 0) {
+      this.tapped[idx] = 1;
+      this.tcpStreams++;
+    }
+    if (dir === 0) {
+      this.packetsAB[idx]++;
+      this.bytesAB[idx] += v.wireLen;
+    } else {
+      this.packetsBA[idx]++;
+      this.bytesBA[idx] += v.wireLen;
+    }
+  }
+
+  // ───────────────────────── UDP ─────────────────────────
+
+  /** Finds or starts the UDP flow of the addresses in `w` and the given ports; counts the packet. */
+  private trackUdp(v: PacketView, version: number, sp: number, dp: number, innermost: boolean): number {
+    const t = this.tuples;
+    const w = this.w;
+    let idx = t.find(version, L4_UDP, w[0], w[1], w[2], w[3], sp, w[4], w[5], w[6], w[7], dp);
+    if (idx < 0) {
+      idx = t.insert(idx, version, L4_UDP, w[0], w[1], w[2], w[3], sp, w[4], w[5], w[6], w[7], dp);
+      if (idx < 0) {
+        this.untracked(v, false);
         return -1;
       }
-      this.start(idx, v, isTcp, innermost);
-    } else if (isTcp && innermost && (v.tcpFlags & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
-      // A new connection on the same ports: Wireshark starts a new stream when the SYN's sequence
-      // number differs from the base sequence number already seen in that direction.
-      const base = t.dir === 0 ? this.baseSeqAB[idx] : this.baseSeqBA[idx];
-      if (base >= 0 && base !== v.tcpSeq) {
-        const n = t.supersede(idx, w[0], w[1], w[2], w[3], sp, w[4], w[5], w[6], w[7], dp);
-        if (n < 0) {
-          this.untracked(v, isTcp);
-          return -1;
-        }
-        idx = n;
-        this.start(idx, v, isTcp, innermost);
-        v.flowReused = true;
-      }
+      this.start(idx, v, false);
+      if (innermost) v.flowNew = true;
     }
     const dir = t.dir;
     const time = v.time;
@@ -121,30 +374,26 @@ export class FlowTable {
     if (dir === 0) {
       this.packetsAB[idx]++;
       this.bytesAB[idx] += v.wireLen;
-      if (isTcp && this.baseSeqAB[idx] < 0) this.baseSeqAB[idx] = v.tcpSeq;
     } else {
       this.packetsBA[idx]++;
       this.bytesBA[idx] += v.wireLen;
-      if (isTcp && this.baseSeqBA[idx] < 0) this.baseSeqBA[idx] = v.tcpSeq;
     }
     return idx;
   }
 
-  private start(idx: number, v: PacketView, isTcp: boolean, innermost: boolean): void {
-    this.streamId[idx] = isTcp ? this.tcpStreams++ : this.udpStreams++;
+  private start(idx: number, v: PacketView, isTcp: boolean): void {
+    this.streamId[idx] = isTcp ? this.tcpStreamNumbers++ : this.udpStreams++;
     this.firstTime[idx] = v.time;
     this.lastTime[idx] = v.time;
     this.firstFrame[idx] = v.frame;
     this.baseSeqAB[idx] = -1;
     this.baseSeqBA[idx] = -1;
-    if (innermost) v.flowNew = true;
   }
 
   private untracked(v: PacketView, isTcp: boolean): void {
-    // The table is full: the packet still gets a stream number of its own kind so counts stay honest,
-    // but its flow cannot be followed.
+    // The table is full: the packet is counted so totals stay honest, but its flow cannot be followed.
     this.untrackedPackets++;
-    if (v.tcpFlags & TCP_SYN || !isTcp) this.untrackedFlows++;
+    if (!isTcp || this.tcp.flags & TCP_SYN) this.untrackedFlows++;
   }
 
   /** Endpoint of side A or B of flow `idx` as text, e.g. "10.0.0.1" / "2001:db8::1". */
@@ -182,5 +431,12 @@ export class FlowTable {
     this.bytesBA = f64(this.bytesBA);
     this.baseSeqAB = f64(this.baseSeqAB, -1);
     this.baseSeqBA = f64(this.baseSeqBA, -1);
+    const u8 = (a: Uint8Array) => {
+      const b = new Uint8Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.tapped = u8(this.tapped);
+    this.quoteOnly = u8(this.quoteOnly);
   }
 }

@@ -235,9 +235,10 @@ export class Decoder {
       v.halt(P.STOP_TRUNCATED, P.L_PPPOE);
       return;
     }
-    // The PPPoE length is not used to cut the payload: some stacks count it 2 bytes short, and
-    // Wireshark leaves the IP header's own length in charge.
-    this.ppp(buf, dv, off + 6, end, rep, false);
+    // Wireshark cuts the payload at the PPPoE length (packet-pppoe.c), so an IP header claiming more
+    // gets "IPv4 total length exceeds packet length", as tshark shows on zeek/pppoe-over-qinq.pcap.
+    const len = dv.getUint16(off + 4);
+    this.ppp(buf, dv, off + 6, Math.min(end, off + 6 + len), Math.min(rep, off + 6 + len), false);
   }
 
   private ppp(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number, mayHaveAddress: boolean): void {
