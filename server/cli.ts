@@ -1,9 +1,15 @@
+import { writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { summarizeCapture, visibleText, type CaptureSummary } from '../worker/index.js';
+import { analyzeCapture, summarizeCapture, THRESHOLDS, visibleText, type CaptureSummary, type Progress, type Report } from '../worker/index.js';
 import { fileSource } from './file-source.js';
 
 const USAGE = `Usage:
-  pcap-analyzer info FILE [--json]     capture summary (like capinfos) and protocol hierarchy
+  pcap-analyzer info FILE [--json]
+      capture summary (like capinfos) and protocol hierarchy
+  pcap-analyzer analyze FILE [--json OUT] [--threshold NAME=VALUE ...] [--quiet]
+      full diagnosis: prints the health score, top findings and key numbers; writes the JSON
+      report to OUT ("-" for stdout, which then gets no text summary)
 
 FILE may be pcap or pcapng, optionally gzip-compressed.
 Exit status: 0 read cleanly, 1 read with errors (partial results), 2 unreadable input or bad usage.`;
@@ -15,6 +21,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     return command ? 0 : 2;
   }
   if (command === 'info') return info(rest, out, err);
+  if (command === 'analyze') return analyze(rest, out, err);
   err.write(`pcap-analyzer: unknown command "${visibleText(command, 40)}"\n${USAGE}\n`);
   return 2;
 }
@@ -108,4 +115,111 @@ export function terminalSafeJson(value: unknown, indent?: number): string {
     /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
+}
+
+async function analyze(args: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        json: { type: 'string' },
+        threshold: { type: 'string', multiple: true, default: [] },
+        quiet: { type: 'boolean', default: false },
+      },
+    });
+  } catch (e) {
+    err.write(`pcap-analyzer analyze: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  const file = parsed.positionals[0];
+  if (!file || parsed.positionals.length > 1) {
+    err.write('pcap-analyzer analyze: expected exactly one capture file\n');
+    return 2;
+  }
+  const thresholds: Record<string, number> = {};
+  for (const t of parsed.values.threshold ?? []) {
+    const m = /^([A-Za-z]+)=([0-9.eE+-]+)$/.exec(t);
+    if (!m || !(m[1] in THRESHOLDS) || !Number.isFinite(Number(m[2])) || Number(m[2]) < 0) {
+      err.write(`pcap-analyzer analyze: bad --threshold "${visibleText(t, 80)}"; known: ${Object.keys(THRESHOLDS).join(', ')}\n`);
+      return 2;
+    }
+    thresholds[m[1]] = Number(m[2]);
+  }
+  let src;
+  try {
+    src = await fileSource(file);
+  } catch (e) {
+    err.write(`pcap-analyzer: cannot open ${visibleText(file, 200)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    return 2;
+  }
+  const tty = (err as NodeJS.WriteStream).isTTY === true && !parsed.values.quiet;
+  const report = await analyzeCapture(src.source, {
+    totalBytes: src.size,
+    fileName: basename(file),
+    thresholds,
+    onProgress: tty ? (p) => err.write(`\r${progressLine(p)}\u001b[K`) : undefined,
+    progressIntervalMs: 250,
+  });
+  if (tty) err.write('\r\u001b[K');
+  const status = exitStatus(report.summary);
+  if (status === 2) {
+    const reason = report.summary.warnings.find((w) => w.severity === 'error');
+    err.write(`pcap-analyzer: ${visibleText(file, 200)}: ${reason ? reason.message : 'unreadable'}\n`);
+    return 2;
+  }
+  const json = `${terminalSafeJson(report)}\n`;
+  if (parsed.values.json === '-') {
+    out.write(json);
+    return status;
+  }
+  if (parsed.values.json) await writeFile(parsed.values.json, json);
+  if (!parsed.values.quiet) out.write(formatReport(file, report));
+  return status;
+}
+
+function progressLine(p: Progress): string {
+  const pct = p.totalBytes > 0 ? `${Math.min(100, (p.sourceBytes / p.totalBytes) * 100).toFixed(0)}% ` : '';
+  const mbs = p.elapsedMs > 0 ? (p.sourceBytes / 1e6 / (p.elapsedMs / 1000)).toFixed(0) : '0';
+  return `analysing… ${pct}${(p.sourceBytes / 1e6).toFixed(0)} MB, ${p.packets.toLocaleString('en-US')} packets, ${mbs} MB/s`;
+}
+
+const ICON = { critical: 'CRIT', warning: 'WARN', info: 'info' } as const;
+
+function formatReport(file: string, r: Report): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const ms = (s: number | null) => (s === null ? 'n/a' : s >= 1 ? `${s.toFixed(2)} s` : `${(s * 1000).toFixed(1)} ms`);
+  const s = r.summary;
+  const lines: string[] = [];
+  lines.push(`${visibleText(file, 200)} — ${n(s.packets)} packets, ${s.durationSeconds.toFixed(3)} s, ${s.format}${s.compression ? ' (gzip)' : ''}`);
+  lines.push(`Health: ${r.health.score}/100 (${r.health.grade})`);
+  lines.push('');
+  if (r.findings.length === 0) lines.push('No problems found.');
+  else lines.push('Findings:');
+  for (const f of r.findings.slice(0, 10)) {
+    lines.push(`  [${ICON[f.severity]}] ${visibleText(f.title, 300)}`);
+    lines.push(`         ${visibleText(f.detail, 400)}`);
+    lines.push(`         Wireshark: ${visibleText(f.evidence.filter, 300)}`);
+  }
+  if (r.findings.length > 10) lines.push(`  … and ${r.findings.length - 10} more in the JSON report`);
+  lines.push('');
+  const t = r.tcp.totals;
+  lines.push('Key numbers:');
+  lines.push(
+    `  TCP   ${n(r.conversations.totals.tcp)} connections; ${n(t.retransmission)} retransmissions (${n(t.fast_retransmission)} fast, ${n(t.spurious_retransmission)} spurious), ` +
+      `${n(t.duplicate_ack)} duplicate ACKs, ${n(t.zero_window)} zero windows, ${n(t.rst)} resets`,
+  );
+  lines.push(`  RTT   handshake median ${ms(r.tcp.rtt.irtt.median)}, p95 ${ms(r.tcp.rtt.irtt.p95)}; ACK RTT median ${ms(r.tcp.rtt.ack.median)}`);
+  if (r.dns.queries > 0) {
+    lines.push(
+      `  DNS   ${n(r.dns.queries)} queries, ${n(r.dns.unanswered)} unanswered, ${n(r.dns.errorResponses)} errors, response time median ${ms(r.dns.responseTime.median)}, p95 ${ms(r.dns.responseTime.p95)}`,
+    );
+  }
+  lines.push(`  UDP   ${n(r.conversations.totals.udp)} flows${r.udp.flows.items.length ? `; worst jitter ${r.udp.flows.items[0].jitterMs.toFixed(1)} ms` : ''}`);
+  if (r.icmp.messages > 0) lines.push(`  ICMP  ${n(r.icmp.messages)} messages, ${n(r.icmp.unreachable.items.length + r.icmp.unreachable.omitted)} unreachable`);
+  const detections = r.security?.detections.items.length ?? 0;
+  if (detections > 0) lines.push(`  Security  ${n(detections)} detection${detections > 1 ? 's' : ''}`);
+  for (const w of s.warnings.filter((x) => x.severity === 'error')) lines.push(`Error: ${visibleText(w.message, 400)}`);
+  return `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,7 @@
  * from `worker/report/*` types only; everything else in `worker/` is internal.
  */
 export { summarizeCapture, CaptureRun, AnalysisCancelled } from './engine.js';
+export { analyzeCapture, type AnalyzeOptions } from './analysis.js';
 export { THRESHOLDS, defaultThresholds, resolveThresholds, type Thresholds, type ThresholdName } from './report/thresholds.js';
 export type { Report } from './report/schema.js';
 export { SCHEMA_VERSION, MAX_REPORT_BYTES } from './report/schema.js';

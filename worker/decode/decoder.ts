@@ -962,12 +962,12 @@ export class Decoder {
     v.payloadOff = off + 8;
     v.payloadLen = Math.max(0, rep - off - 8);
     v.payloadCapLen = Math.max(0, end - off - 8);
-    if (v6) decodeIcmpv6(v, buf, dv, off, end, (b, o, n) => this.dns(b, o, n, true));
-    else decodeIcmp(v, buf, dv, off, end, (b, o, n) => this.dns(b, o, n, true));
+    if (v6) decodeIcmpv6(v, buf, dv, off, end, (b, o, n, p) => this.dns(b, o, n, true, p));
+    else decodeIcmp(v, buf, dv, off, end, (b, o, n, p) => this.dns(b, o, n, true, p));
   }
 
   /** Registers a DNS message found at `buf[off .. off+len)` (UDP payload or quoted in an ICMP error). */
-  dns(buf: Uint8Array, off: number, len: number, inError: boolean): void {
+  dns(buf: Uint8Array, off: number, len: number, inError: boolean, protocol = P.P_DNS): void {
     const v = this.view;
     // Wireshark reads the id and flags before it adds the DNS item: payloads under 4 bytes end as
     // malformed packets without a DNS layer; 4–11 bytes show a (malformed) DNS layer.
@@ -975,7 +975,7 @@ export class Decoder {
       v.halt(P.STOP_MALFORMED, P.L_DNS);
       return;
     }
-    v.mark(P.P_DNS);
+    v.mark(protocol);
     if (inError) v.dnsInIcmpError = true;
     if (len >= 14 && ((buf[off + 4] << 8) | buf[off + 5]) > 0) {
       const end = skipDnsName(buf, off, len, 12);

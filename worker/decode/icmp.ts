@@ -1,6 +1,9 @@
 import type { PacketView } from './packet.js';
 
-type DnsFound = (buf: Uint8Array, off: number, len: number) => void;
+import { P_DNS, P_LLMNR, P_MDNS } from './protocols.js';
+
+/** A DNS-family message (`protocol`: P_DNS, P_MDNS or P_LLMNR) quoted inside an ICMP error. */
+type DnsFound = (buf: Uint8Array, off: number, len: number, protocol: number) => void;
 
 /** ICMP types whose body quotes the offending datagram's IP header and first transport bytes. */
 function isIcmpError(type: number): boolean {
@@ -82,8 +85,13 @@ function quotedTransport(
   v.icmpInnerSrcPort = dv.getUint16(off);
   v.icmpInnerDstPort = dv.getUint16(off + 2);
   if (proto === 6) quotedTcp(v, buf, dv, off, end);
-  if (proto === 17 && end - off > 8 && (v.icmpInnerSrcPort === 53 || v.icmpInnerDstPort === 53)) {
-    onDns(buf, off + 8, end - off - 8);
+  if (proto === 17 && end - off > 8) {
+    // Wireshark dissects quoted UDP payloads too: DNS on 53, mDNS on 5353, LLMNR on 5355 (all carry
+    // the DNS fields tshark's dns.* filters count).
+    const sp = v.icmpInnerSrcPort;
+    const dp = v.icmpInnerDstPort;
+    const protocol = sp === 53 || dp === 53 ? P_DNS : sp === 5353 || dp === 5353 ? P_MDNS : sp === 5355 || dp === 5355 ? P_LLMNR : -1;
+    if (protocol >= 0) onDns(buf, off + 8, end - off - 8, protocol);
   }
 }
 

@@ -1,0 +1,77 @@
+import type { Analyzer, FinishContext } from './analyzers/analyzer.js';
+import { finishContext } from './analyzers/context.js';
+import { ConversationsAnalyzer } from './analyzers/conversations.js';
+import { DnsAnalyzer } from './analyzers/dns.js';
+import { buildFindings } from './analyzers/findings.js';
+import { FlowTable } from './analyzers/flow-table.js';
+import { GapsAnalyzer } from './analyzers/gaps.js';
+import { IcmpAnalyzer } from './analyzers/icmp.js';
+import { IpAnalyzer } from './analyzers/ip.js';
+import { TcpAnalyzer } from './analyzers/tcp/analyzer.js';
+import { TimelineAnalyzer } from './analyzers/timeline.js';
+import { UdpAnalyzer } from './analyzers/udp.js';
+import { CaptureRun, type ReadOptions } from './engine.js';
+import type { ByteSource } from './input.js';
+import { SCHEMA_VERSION, type Report } from './report/schema.js';
+import { resolveThresholds } from './report/thresholds.js';
+import { ENGINE_VERSION } from './version.js';
+
+export interface AnalyzeOptions extends ReadOptions {
+  /** Shown in the report; never used to read anything. */
+  fileName?: string | null;
+  /** Overrides of the documented thresholds (see worker/report/thresholds.ts). */
+  thresholds?: Partial<Record<string, number>>;
+  /** Clock for `analyzedAt` (tests pin it). */
+  now?: () => Date;
+}
+
+/**
+ * The full analysis: one pass over the capture through the decoder, the flow table and every
+ * analyzer, then the report. Hosts (browser worker, server thread, CLI) all call this.
+ */
+export async function analyzeCapture(source: ByteSource, options: AnalyzeOptions = {}): Promise<Report> {
+  const started = Date.now();
+  const thresholds = resolveThresholds(options.thresholds);
+  const flows = new FlowTable();
+  const timeline = new TimelineAnalyzer(flows);
+  const conversations = new ConversationsAnalyzer(flows);
+  // TCP expert events also feed the IO graph's event series.
+  const tcp = new TcpAnalyzer(flows, { onEvent: (type, time) => timeline.countEvent(type, time) });
+  const dns = new DnsAnalyzer({ thresholds });
+  const udp = new UdpAnalyzer(flows);
+  const icmp = new IcmpAnalyzer();
+  const ip = new IpAnalyzer();
+  const gaps = new GapsAnalyzer(flows, thresholds);
+  const analyzers: Array<Analyzer<unknown>> = [conversations, tcp, dns, udp, icmp, ip, timeline, gaps];
+  const run = new CaptureRun([{ onPacket: (v) => flows.classify(v) }, ...analyzers]);
+  await run.run(source, options);
+
+  const { tcp: tcpRows, udp: udpRows } = conversations.rankedFlows();
+  const selected = [...tcpRows.slice(0, 1000), ...udpRows.slice(0, 1000)];
+  const ctx: FinishContext = finishContext(run, flows, thresholds, selected);
+  const sections = {
+    conversations: conversations.finish(ctx),
+    tcp: tcp.finish(ctx),
+    dns: dns.finish(ctx),
+    udp: udp.finish(ctx),
+    icmp: icmp.finish(),
+    ip: ip.finish(),
+    timeline: timeline.finish(ctx),
+    gaps: gaps.finish(ctx),
+  };
+  const { findings, health } = buildFindings({ thresholds, summary: ctx.summary, ...sections });
+  const elapsed = Date.now() - started;
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    generator: { name: 'pcap-analyzer', version: ENGINE_VERSION },
+    analyzedAt: (options.now ?? (() => new Date()))().toISOString(),
+    source: { fileName: options.fileName ?? null, fileBytes: ctx.summary.fileBytes },
+    redaction: null,
+    thresholds,
+    summary: ctx.summary,
+    health,
+    findings,
+    ...sections,
+    performance: { analysisMs: elapsed, packetsPerSecond: elapsed > 0 ? Math.round((ctx.summary.packets / elapsed) * 1000) : 0 },
+  };
+}
