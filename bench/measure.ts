@@ -3,19 +3,24 @@
  * { mode, ms, packets, bytes, maxRssKB }.
  */
 import { fileSource } from '../server/file-source.js';
-import { summarizeCapture } from '../worker/index.js';
+import { analyzeCapture, summarizeCapture } from '../worker/index.js';
 import { bareWalk } from './bare-walk.js';
 
 const [mode, file] = process.argv.slice(2);
 const { source } = await fileSource(file);
 const t0 = performance.now();
 let packets = 0;
+let reportBytes = 0;
 if (mode === 'walk') {
   packets = (await bareWalk(source)).packets;
 } else if (mode === 'info') {
   packets = (await summarizeCapture(source)).packets;
+} else if (mode === 'analyze') {
+  const report = await analyzeCapture(source);
+  packets = report.summary.packets;
+  reportBytes = JSON.stringify(report).length;
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
 const ms = performance.now() - t0;
-process.stdout.write(`${JSON.stringify({ mode, ms, packets, maxRssKB: process.resourceUsage().maxRSS })}\n`);
+process.stdout.write(`${JSON.stringify({ mode, ms, packets, reportBytes, maxRssKB: process.resourceUsage().maxRSS })}\n`);

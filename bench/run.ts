@@ -16,6 +16,7 @@ const { values } = parseArgs({
     size: { type: 'string', default: '256' },
     runs: { type: 'string', default: '3' },
     file: { type: 'string' },
+    'skip-tshark-default': { type: 'boolean', default: false },
   },
 });
 const targetMB = Number(values.size);
@@ -35,6 +36,7 @@ interface Sample {
   ms: number;
   packets: number;
   maxRssKB: number;
+  reportBytes?: number;
 }
 
 function median(xs: number[]): number {
@@ -49,7 +51,7 @@ function measureNode(mode: string): Sample {
     if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
     samples.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as Sample);
   }
-  return { ms: median(samples.map((s) => s.ms)), packets: samples[0].packets, maxRssKB: median(samples.map((s) => s.maxRssKB)) };
+  return { ms: median(samples.map((s) => s.ms)), packets: samples[0].packets, maxRssKB: median(samples.map((s) => s.maxRssKB)), reportBytes: samples[0].reportBytes };
 }
 
 function have(cmd: string): boolean {
@@ -57,9 +59,9 @@ function have(cmd: string): boolean {
 }
 
 
-function measureExternal(cmd: string, args: string[], packets: number): Sample {
+function measureExternal(cmd: string, args: string[], packets: number, times = runs): Sample {
   const samples: Sample[] = [];
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < times; i++) {
     const t0 = performance.now();
     const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', cmd, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
     const ms = performance.now() - t0;
@@ -75,6 +77,17 @@ rows.push({ name: 'bare record walk (reference)', s: walk });
 rows.push({ name: 'engine: info (decode through L4 + DNS)', s: measureNode('info') });
 if (have('capinfos') && have('/usr/bin/time')) {
   rows.push({ name: 'capinfos -M', s: measureExternal('capinfos', ['-M', file], walk.packets) });
+}
+const analyze = measureNode('analyze');
+rows.push({ name: 'engine: full analysis (report)', s: analyze });
+if (have('tshark') && have('/usr/bin/time')) {
+  rows.push({
+    name: 'tshark expert pass, desegmentation off',
+    s: measureExternal('tshark', ['-n', '-r', file, '-o', 'tcp.desegment_tcp_streams:FALSE', '-q', '-Y', 'tcp.analysis.flags'], walk.packets),
+  });
+  if (!values['skip-tshark-default']) {
+    rows.push({ name: 'tshark expert pass, default preferences (1 run)', s: measureExternal('tshark', ['-n', '-r', file, '-q', '-Y', 'tcp.analysis.flags'], walk.packets, 1) });
+  }
 }
 
 const mb = bytes / 1e6;
@@ -94,4 +107,9 @@ for (const { name, s } of rows) {
     `| ${name} | ${secs.toFixed(3)} | ${mbs.toFixed(0)} | ${Math.round(pps).toLocaleString()} | ${(s.maxRssKB / 1024).toFixed(0)} | ${(mbs / walkMBs * 100).toFixed(0)}% | ${(pps / walkPps * 100).toFixed(0)}% |`,
   );
 }
+const tsharkFast = rows.find((r) => r.name.startsWith('tshark expert pass, desegmentation off'));
+if (tsharkFast) lines.push('', `full analysis vs tshark (desegmentation off): ${(tsharkFast.s.ms / analyze.ms).toFixed(1)}× faster`);
+const tsharkDefault = rows.find((r) => r.name.startsWith('tshark expert pass, default'));
+if (tsharkDefault) lines.push(`full analysis vs tshark (default preferences): ${(tsharkDefault.s.ms / analyze.ms).toFixed(1)}× faster`);
+if (analyze.reportBytes) lines.push(`report size: ${(analyze.reportBytes / 1e6).toFixed(2)} MB of JSON`);
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -124,10 +124,10 @@ function loss(c: Collector, inp: FindingInputs, rows: Map<number, FlowRow>): voi
     const timeouts = Math.max(0, all - fast - spurious);
     const cause =
       spurious > all / 2
-        ? 'most were spurious (the data had already arrived): the sender timed out too early, often a sign of delay spikes rather than loss'
+        ? 'most were spurious (the data had already arrived): the sender retransmitted too early, often a sign of delay spikes rather than loss'
         : timeouts >= fast
-          ? `${pct(all > 0 ? timeouts / all : 0)} after a timeout: loss on the path (timeouts stall the connection for at least one RTO)`
-          : `${pct(all > 0 ? fast / all : 0)} were fast retransmissions after duplicate ACKs: loss on the path, recovered without timeouts`;
+          ? `${pct(all > 0 ? timeouts / all : 0)} were not fast retransmissions, so the sender waited for a timeout (or retransmitted late): loss on the path, each one stalling the connection for at least an RTO`
+          : `${pct(all > 0 ? fast / all : 0)} were fast retransmissions after duplicate ACKs: loss on the path, mostly recovered without timeouts`;
     const row = rows.get(f.id);
     const critical = ratio >= t.retransmissionCriticalRatio;
     c.add(
@@ -149,10 +149,12 @@ function loss(c: Collector, inp: FindingInputs, rows: Map<number, FlowRow>): voi
   }
   if (data > 0 && retrans > 0) {
     const ratio = retrans / data;
+    // With a single lossy flow the per-flow finding already says it all: keep this one informational.
+    const level = ratio >= t.retransmissionCriticalRatio ? 'critical' : ratio >= t.retransmissionWarnRatio ? 'warning' : 'info';
     c.add(
       {
         id: 'loss-overall',
-        severity: ratio >= t.retransmissionCriticalRatio ? 'critical' : ratio >= t.retransmissionWarnRatio ? 'warning' : 'info',
+        severity: perFlow.length > 1 ? level : 'info',
         category: 'loss',
         title: `${pct(ratio)} of all TCP data segments were retransmitted`,
         detail: `${n(retrans)} retransmissions of ${n(data)} data segments across ${n(inp.conversations.totals.tcp)} TCP connections (Wireshark counts ${n(inp.tcp.totals.retransmission)} frames as retransmissions, ${n(inp.tcp.totals.fast_retransmission)} fast, ${n(inp.tcp.totals.spurious_retransmission)} spurious).`,
@@ -171,8 +173,8 @@ function loss(c: Collector, inp: FindingInputs, rows: Map<number, FlowRow>): voi
         id: 'capture-drops',
         severity: 'info',
         category: 'capture',
-        title: `The capture missed packets: ${n(unseen)} ACKs cover data that was never captured`,
-        detail: `An "ACKed unseen segment" means the receiver got data the capture point did not record, so ${n(lost)} "previous segment not captured" gaps are at least partly capture drops (a busy SPAN port or tap, or a full capture buffer), not network loss.`,
+        title: `The capture missed packets: ${n(unseen)} ACK${unseen === 1 ? ' covers' : 's cover'} data that was never captured`,
+        detail: `An "ACKed unseen segment" means the receiver got data the capture point did not record: ${lost > 0 ? `the ${n(lost)} "previous segment not captured" gap${lost === 1 ? ' is' : 's are'} at least partly` : 'missing data here is'} capture drops (a busy SPAN port or tap, or a full capture buffer), not network loss.`,
         evidence: { flows: [], frames: [], filter: 'tcp.analysis.ack_lost_segment' },
         metrics: { ackedUnseen: unseen, previousSegmentNotCaptured: lost, impact: unseen },
       },
@@ -260,7 +262,10 @@ function handshakes(c: Collector, inp: FindingInputs, rows: Map<number, FlowRow>
         severity: 'warning',
         category: 'handshake',
         title: `${n(h.synRetransmissions)} SYN retransmission${h.synRetransmissions > 1 ? 's' : ''} in ${n(backoffs.length)} connection attempt${backoffs.length > 1 ? 's' : ''}`,
-        detail: `${n(doubling)} of ${n(backoffs.length)} follow RFC 6298's doubling back-off. Each retransmitted SYN delays the connection by the initial RTO (1 s on most systems, 3 s on older ones).`,
+        detail: `${n(doubling)} of ${n(backoffs.length)} follow RFC 6298's doubling back-off (e.g. ${flowLabel(rows.get(backoffs[0].flow), backoffs[0].flow)} waited ${backoffs[0].intervals
+          .slice(0, 10)
+          .map((x) => (x >= 1 ? x.toFixed(1) : x.toFixed(3)))
+          .join(', ')} s between SYNs). Each retransmitted SYN delays the connection by the current RTO (initially 1 s on most systems, 3 s on older ones).`,
         evidence: { flows: backoffs.slice(0, 50).map((b) => b.flow), frames: backoffs.flatMap((b) => b.frames).slice(0, 100), filter: 'tcp.flags.syn == 1 && tcp.analysis.retransmission' },
         metrics: { synRetransmissions: h.synRetransmissions, attempts: backoffs.length, doubling, impact: h.synRetransmissions },
       },
@@ -332,6 +337,23 @@ function windows(c: Collector, inp: FindingInputs, rows: Map<number, FlowRow>): 
         metrics: { seconds: p.seconds, episodes: p.episodes, impact: p.seconds },
       },
       Math.min(CATEGORY_CAP.window, 3 + p.seconds),
+    );
+  }
+  const brief = [...perFlow].filter(([, p]) => p.seconds < t.zeroWindowWarnSeconds && !p.open);
+  if (brief.length > 0) {
+    const episodes = brief.reduce((s, [, p]) => s + p.episodes, 0);
+    const seconds = brief.reduce((s, [, p]) => s + p.seconds, 0);
+    c.add(
+      {
+        id: 'window-zero-brief',
+        severity: 'info',
+        category: 'window',
+        title: `${n(episodes)} brief zero-window stall${episodes === 1 ? '' : 's'} (${ms(seconds)} in total, ${n(brief.length)} flow${brief.length === 1 ? '' : 's'})`,
+        detail: `Receivers briefly advertised a zero window, each time for less than ${ms(t.zeroWindowWarnSeconds)}: a busy receiving application, not yet a bottleneck.`,
+        evidence: { flows: brief.slice(0, 50).map(([f]) => f), frames: brief.flatMap(([, p]) => p.frames).slice(0, 100), filter: 'tcp.analysis.zero_window' },
+        metrics: { episodes, seconds, impact: seconds },
+      },
+      0,
     );
   }
   const limited = inp.tcp.windows.receiverLimitedFlows.items.filter((r) => r.fraction >= 0.5);
