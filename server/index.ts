@@ -1,15 +1,51 @@
-import { serve } from '@hono/node-server';
-import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono } from 'hono';
+/**
+ * `node dist/node/server.js` (what the image runs) and `npm start`: reads the configuration from the
+ * environment, serves the app and API on PORT, shuts down cleanly on SIGTERM/SIGINT (running
+ * analyses are resumed by the next start).
+ */
+import { threadEntryProblem } from './analysis.js';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { listen } from './listen.js';
+import { createLogger } from './log.js';
 
-/** Minimal host until the server issue lands: the built app and a health probe. */
-const port = Number(process.env.PORT ?? 8000);
-const app = new Hono();
-const started = Date.now();
-app.get('/api/health', (c) => c.json({ status: 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000) }));
-app.use('/*', serveStatic({ root: './dist/app' }));
-app.get('*', serveStatic({ path: './dist/app/index.html' }));
+let config;
+try {
+  config = loadConfig();
+} catch (e) {
+  if (!(e instanceof ConfigError)) throw e;
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'ERROR', event: 'config_invalid', problems: e.problems })}\n`);
+  process.stderr.write(`pcap-analyzer: ${e.message}\n`);
+  process.exit(2);
+}
 
-serve({ fetch: app.fetch, port, hostname: process.env.HOST ?? '0.0.0.0' }, (info) => {
-  process.stdout.write(`${JSON.stringify({ level: 'INFO', msg: 'listening', url: `http://localhost:${info.port}` })}\n`);
+const logger = createLogger(config.logLevel);
+const missing = threadEntryProblem();
+if (missing) logger.error('analysis_thread_missing', { detail: missing, effect: 'uploads will fail; shared reports and the app still work' });
+const app = createApp(config, { logger });
+const listening = await listen(app, { port: config.port, host: config.host, logger });
+logger.info('listening', {
+  url: listening.url,
+  dataDir: config.dataDir,
+  maxUploadSizeMB: config.maxUploadBytes / 1048576,
+  reportTtlHours: config.reportTtlMs / 3600_000,
+  maxQueueSize: config.maxQueueSize,
+  logLevel: config.logLevel,
 });
+
+let stopping = false;
+const stop = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info('shutting_down', { signal });
+  listening.close(20_000).then(
+    () => process.exit(0),
+    (e) => {
+      logger.error('shutdown_failed', { error: e });
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('unhandledRejection', (e) => logger.error('unhandled_rejection', { error: e }));
