@@ -6,6 +6,6 @@ const run = (cmd, args) => {
   const r = spawnSync(cmd, args, { stdio: 'inherit', shell: process.platform === 'win32' });
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
-if (!existsSync('dist/node/server.js') || !existsSync('dist/node/cli.js')) run(process.execPath, ['scripts/build-node.mjs']);
+if (['server.js', 'cli.js', 'analysis-thread.js'].some((f) => !existsSync(`dist/node/${f}`))) run(process.execPath, ['scripts/build-node.mjs']);
 if (!existsSync('dist/app/index.html')) run(process.execPath, ['node_modules/vite/bin/vite.js', 'build']);
 await import(new URL('../dist/node/server.js', import.meta.url).href);
