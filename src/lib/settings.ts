@@ -1,0 +1,45 @@
+/** User settings kept in localStorage (nothing packet-derived is stored here). */
+export type ThemeChoice = 'system' | 'light' | 'dark';
+
+export interface Settings {
+  /** Files larger than this (MB, 1 MB = 1 048 576 bytes) are offered server analysis first. */
+  browserLimitMB: number;
+  theme: ThemeChoice;
+}
+
+export const DEFAULT_SETTINGS: Settings = { browserLimitMB: 1024, theme: 'system' };
+const KEY = 'pcap-analyzer.settings';
+
+export function loadSettings(storage: Pick<Storage, 'getItem'> | null = globalThis.localStorage ?? null): Settings {
+  try {
+    const raw = storage?.getItem(KEY);
+    if (!raw) return { ...DEFAULT_SETTINGS };
+    const v = JSON.parse(raw) as Partial<Settings>;
+    const limit = Number(v.browserLimitMB);
+    return {
+      browserLimitMB: Number.isFinite(limit) && limit >= 1 && limit <= 1024 * 1024 ? Math.round(limit) : DEFAULT_SETTINGS.browserLimitMB,
+      theme: v.theme === 'light' || v.theme === 'dark' || v.theme === 'system' ? v.theme : 'system',
+    };
+  } catch {
+    return { ...DEFAULT_SETTINGS };
+  }
+}
+
+export function saveSettings(s: Settings, storage: Pick<Storage, 'setItem'> | null = globalThis.localStorage ?? null): void {
+  try {
+    storage?.setItem(KEY, JSON.stringify(s));
+  } catch {
+    // private mode or quota: settings last for this page only
+  }
+}
+
+/** Applies the theme to <html data-theme>; "system" follows prefers-color-scheme through CSS. */
+export function applyTheme(choice: ThemeChoice, root: HTMLElement = document.documentElement): void {
+  if (choice === 'system') root.removeAttribute('data-theme');
+  else root.setAttribute('data-theme', choice);
+}
+
+export function effectiveTheme(choice: ThemeChoice): 'light' | 'dark' {
+  if (choice !== 'system') return choice;
+  return typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+}
