@@ -1,15 +1,19 @@
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyzeCapture, summarizeCapture, THRESHOLDS, visibleText, type CaptureSummary, type Progress, type Report } from '../worker/index.js';
+import { embedReport } from '../worker/report/standalone.js';
 import { fileSource } from './file-source.js';
 
 const USAGE = `Usage:
   pcap-analyzer info FILE [--json]
       capture summary (like capinfos) and protocol hierarchy
-  pcap-analyzer analyze FILE [--json OUT] [--threshold NAME=VALUE ...] [--quiet]
+  pcap-analyzer analyze FILE [--json OUT] [--html OUT] [--threshold NAME=VALUE ...] [--quiet]
       full diagnosis: prints the health score, top findings and key numbers; writes the JSON
-      report to OUT ("-" for stdout, which then gets no text summary)
+      report to OUT ("-" for stdout, which then gets no text summary) and/or the report as one
+      self-contained HTML file that opens offline (the same file the web app exports)
 
 FILE may be pcap or pcapng, optionally gzip-compressed.
 Exit status: 0 read cleanly, 1 read with errors (partial results), 2 unreadable input or bad usage.`;
@@ -125,6 +129,7 @@ async function analyze(args: string[], out: NodeJS.WritableStream, err: NodeJS.W
       allowPositionals: true,
       options: {
         json: { type: 'string' },
+        html: { type: 'string' },
         threshold: { type: 'string', multiple: true, default: [] },
         quiet: { type: 'boolean', default: false },
       },
@@ -175,6 +180,14 @@ async function analyze(args: string[], out: NodeJS.WritableStream, err: NodeJS.W
     return status;
   }
   if (parsed.values.json) await writeFile(parsed.values.json, json);
+  if (parsed.values.html) {
+    const template = viewerTemplate();
+    if (!template) {
+      err.write('pcap-analyzer analyze: the report viewer is not built (run npm run build), so --html cannot be written\n');
+      return 2;
+    }
+    await writeFile(parsed.values.html, embedReport(await readFile(template, 'utf8'), report));
+  }
   if (!parsed.values.quiet) out.write(formatReport(file, report));
   return status;
 }
@@ -222,4 +235,13 @@ function formatReport(file: string, r: Report): string {
   if (detections > 0) lines.push(`  Security  ${n(detections)} detection${detections > 1 ? 's' : ''}`);
   for (const w of s.warnings.filter((x) => x.severity === 'error')) lines.push(`Error: ${visibleText(w.message, 400)}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The standalone viewer built by `vite build`, next to the bundled CLI or in the source tree's dist/. */
+function viewerTemplate(): string | null {
+  for (const rel of ['../app/viewer/report.html', '../dist/app/viewer/report.html']) {
+    const path = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  return null;
 }
