@@ -23,6 +23,8 @@ export const detectionSchema = v.object({
   rule: text(1000),
   hosts: list(address, 50),
   ports: list(count, 100),
+  /** DNS names the detection is about (the registered domain of a tunnel), as whole strings for redaction. */
+  domains: v.optional(list(text(255), 5)),
   start: seconds,
   end: seconds,
   sampleFrames: list(frame, 30),
@@ -34,6 +36,11 @@ export const securitySchema = v.object({
   thresholds: dict(num, 80),
   internalRanges: list(text(64), 64),
   detections: capped(detectionSchema, 200),
+  /**
+   * What the detectors could not follow to stay bounded (flows beyond the flow table, entities evicted
+   * from full tables): non-zero values mean detections may be under-counted. Optional for older reports.
+   */
+  coverage: v.optional(dict(count, 16)),
 });
 
 export type Detection = v.InferOutput<typeof detectionSchema>;
