@@ -120,4 +120,40 @@ describe('redaction for sharing', () => {
     expect(red.source.fileName).toBeNull();
     expect(validateReport(JSON.parse(text)).ok).toBe(true);
   });
+
+  it('treats the domains security detections name as DNS names', async () => {
+    const r = await analyze(lossyTransfer(0));
+    r.security = {
+      thresholds: {},
+      internalRanges: [],
+      detections: {
+        items: [
+          {
+            id: 'dns_tunneling-1',
+            kind: 'dns_tunneling',
+            severity: 'warning',
+            confidence: 0.8,
+            title: 'Possible DNS tunnel through tunnel.example.net',
+            rule: '80 queries under tunnel.example.net with long, high-entropy labels',
+            hosts: ['10.0.0.1'],
+            ports: [53],
+            start: 0,
+            end: 1,
+            sampleFrames: [1],
+            filter: 'dns.qry.name contains "tunnel.example.net"',
+            metrics: {},
+            domains: ['tunnel.example.net'],
+          },
+        ],
+        omitted: 0,
+      },
+    };
+    const red = redactReport(r, { addresses: true, dnsNames: true, comments: false });
+    const text = JSON.stringify(red);
+    expect(text).not.toContain('tunnel.example.net');
+    expect(text).not.toContain('10.0.0.1');
+    const d = red.security!.detections.items[0];
+    expect(d.title).toBe(`Possible DNS tunnel through ${d.domains![0]}`);
+    expect(validateReport(JSON.parse(text)).ok).toBe(true);
+  });
 });

@@ -129,6 +129,8 @@ function collectDnsNames(r: Report, names: Map<string, string>): void {
   for (const x of d.slowest.items) add(x.name);
   for (const x of d.errors.items) add(x.name);
   for (const x of d.unansweredQueries.items) add(x.name);
+  // Security detections (DNS tunnelling) name the registered domain they are about.
+  for (const det of r.security?.detections.items ?? []) for (const name of det.domains ?? []) add(name);
   // Parent domains (e.g. the registered domain a tunnelling detection names) get pseudonyms too.
   for (const name of [...names.keys()]) {
     const labels = name.split('.');
