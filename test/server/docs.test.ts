@@ -115,3 +115,17 @@ describe('chart README commands', () => {
     expect(uploads).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('README.md API examples', () => {
+  it('are commands the API.md walk-through above runs verbatim', () => {
+    const lines = (file: string) =>
+      codeBlocks(readFileSync(join(root, file), 'utf8'), ['sh'])
+        .flatMap((b) => b.split('\n'))
+        .map((l) => l.replace(/\s+#.*$/, '').trim())
+        .filter((l) => l.startsWith('curl '));
+    const readme = lines('README.md');
+    const tested = new Set(lines(join('server', 'API.md')));
+    expect(readme.length).toBeGreaterThanOrEqual(3);
+    for (const cmd of readme) expect(tested.has(cmd), `README command not in server/API.md's tested walk-through: ${cmd}`).toBe(true);
+  });
+});
