@@ -22,14 +22,23 @@ async function* iterate(source: ByteSource): AsyncGenerator<Uint8Array> {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return;
-        if (value && value.length > 0) yield value;
+        if (value && value.length > 0) yield plain(value);
       }
     } finally {
       reader.releaseLock();
     }
   } else {
-    for await (const chunk of source as AsyncIterable<Uint8Array>) if (chunk.length > 0) yield chunk;
+    for await (const chunk of source as AsyncIterable<Uint8Array>) if (chunk.length > 0) yield plain(chunk);
   }
+}
+
+/**
+ * The same bytes as a plain Uint8Array. Node streams yield Buffers (a Uint8Array subclass with another
+ * hidden class) while the framer's carry buffer is a Uint8Array: every decoding function that saw both
+ * would be deoptimized and recompiled as polymorphic, so chunks are handed on as one kind only.
+ */
+function plain(chunk: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(chunk) === Uint8Array.prototype ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
 function isReadableStream(x: ByteSource): x is ReadableStream<Uint8Array> {
@@ -132,12 +141,13 @@ async function* gunzip(head: Uint8Array, rest: AsyncGenerator<Uint8Array>, stats
         throw new GzipError(cause instanceof Error ? cause.message : String(cause));
       }
       if (r.done) break;
-      if (r.value.length >= COALESCE_BYTES && pendingBytes === 0) {
-        yield r.value;
+      const value = plain(r.value);
+      if (value.length >= COALESCE_BYTES && pendingBytes === 0) {
+        yield value;
         continue;
       }
-      pending.push(r.value);
-      pendingBytes += r.value.length;
+      pending.push(value);
+      pendingBytes += value.length;
       if (pendingBytes >= COALESCE_BYTES) yield flush();
     }
     if (pendingBytes > 0) yield flush();

@@ -22,95 +22,186 @@ export function tupleAddress(version: number, words: Uint32Array, off: number): 
   return version === 4 ? ipv4Text(words[off]) : ipv6TextFromWords(words[off], words[off + 1], words[off + 2], words[off + 3]);
 }
 
-/** Growable float columns for per-entry statistics. */
-class Columns {
-  readonly cols: Float64Array[];
-  constructor(n: number) {
-    this.cols = Array.from({ length: n }, () => new Float64Array(1024));
-  }
-  ensure(cap: number): void {
-    for (let i = 0; i < this.cols.length; i++) {
-      if (this.cols[i].length >= cap) continue;
-      const b = new Float64Array(Math.max(cap, this.cols[i].length * 2));
-      b.set(this.cols[i]);
-      this.cols[i] = b;
-    }
-  }
+// Statistics records, one per entry, in one Float64Array each: a packet updates one record (one cache
+// line for a pair), not one cell in each of several columns.
+/** Pair record (8 numbers): packets and bytes from side A (+0, +1) and side B (+2, +3), first and last time. */
+const PAIR_STRIDE = 8;
+const P_FIRST = 4;
+const P_LAST = 5;
+/** Endpoint record (4 numbers): packets and bytes sent (+0, +1) and received (+2, +3). */
+const HOST_STRIDE = 4;
+
+/** `a` with room for `entries` records of `stride` numbers (doubling). */
+function ensureRecords(a: Float64Array<ArrayBuffer>, entries: number, stride: number): Float64Array<ArrayBuffer> {
+  if (entries * stride <= a.length) return a;
+  const b = new Float64Array(Math.max(entries * stride, a.length * 2));
+  b.set(a);
+  return b;
 }
 
 /**
  * Endpoints and conversations like `tshark -z endpoints,ip|ipv6` and `-z conv,ip|tcp|udp`. TCP/UDP
  * conversations come from the shared flow table; address pairs and endpoints are counted here for
  * every IP header of a frame (tunnels count their outer and inner addresses, as Wireshark's ip tap does).
+ *
+ * A TCP/UDP flow's innermost header always has the same two addresses, so its address pair and
+ * endpoints are looked up once and remembered by flow row: later packets of the flow cost no hash
+ * lookup, only a check that the header really carries the flow's addresses.
  */
 export class ConversationsAnalyzer implements Analyzer<ConversationsSection> {
   private readonly pairs = new TupleTable(MAX_IP_PAIRS, 1024);
-  private readonly pairStats = new Columns(6); // packetsAB, bytesAB, packetsBA, bytesBA, first, last
+  private pairStats = new Float64Array(1024 * PAIR_STRIDE);
   private readonly hosts = new TupleTable(MAX_ENDPOINT_ENTRIES, 1024);
-  private readonly hostStats = new Columns(4); // txPackets, txBytes, rxPackets, rxBytes
+  private hostStats = new Float64Array(1024 * HOST_STRIDE);
   private untrackedPairs = 0;
   private untrackedHosts = 0;
+
+  // Per flow row (see the class comment): pair index or -1; the pair's direction for a packet from
+  // flow side A; the endpoint of flow side A and B ([row * 2 + side]).
+  private flowPair = new Int32Array(0);
+  private flowPairDir = new Uint8Array(0);
+  private flowHost = new Int32Array(0);
+
+  // Results of the last ipLayer() call.
+  private pairIdx = -1;
+  private pairDir = 0;
+  private srcHost = -1;
+  private dstHost = -1;
 
   constructor(private readonly flows: FlowTable) {}
 
   onPacket(v: PacketView): void {
     const n = v.ipLayerCount;
-    for (let i = 0; i < n; i++) this.ipLayer(v, v.ipLayerVersion[i], v.ipLayerDv[i], v.ipLayerSrcOff[i], v.ipLayerDstOff[i]);
-  }
-
-  private ipLayer(v: PacketView, version: number, dv: DataView, so: number, dof: number): void {
-    let s0: number, s1 = 0, s2 = 0, s3 = 0, d0: number, d1 = 0, d2 = 0, d3 = 0;
-    if (version === 4) {
-      s0 = dv.getUint32(so);
-      d0 = dv.getUint32(dof);
-    } else {
-      s0 = dv.getUint32(so);
-      s1 = dv.getUint32(so + 4);
-      s2 = dv.getUint32(so + 8);
-      s3 = dv.getUint32(so + 12);
-      d0 = dv.getUint32(dof);
-      d1 = dv.getUint32(dof + 4);
-      d2 = dv.getUint32(dof + 8);
-      d3 = dv.getUint32(dof + 12);
+    if (n === 0) return;
+    for (let i = 0; i < n - 1; i++) this.ipLayer(v, i);
+    const row = v.flowIndex;
+    if (row < 0 || !this.flowLayer(v, row, n - 1)) {
+      this.ipLayer(v, n - 1);
+      return;
+    }
+    if (row >= this.flowPair.length) this.growFlowColumns(row + 1);
+    const dir = v.flowDir;
+    const pair = this.flowPair[row];
+    if (pair < 0) {
+      this.ipLayer(v, n - 1);
+      // Remembered only when every lookup found its entry, and not for a flow between an address and
+      // itself (its pair direction does not follow the flow's).
+      if (this.pairIdx >= 0 && this.srcHost >= 0 && this.dstHost >= 0 && this.srcHost !== this.dstHost) {
+        this.flowPair[row] = this.pairIdx;
+        this.flowPairDir[row] = this.pairDir ^ dir;
+        this.flowHost[row * 2 + dir] = this.srcHost;
+        this.flowHost[row * 2 + (dir ^ 1)] = this.dstHost;
+      }
+      return;
     }
     const len = v.wireLen;
-    // Address pair.
-    const p = this.pairs;
-    let idx = p.find(version, 0, s0, s1, s2, s3, 0, d0, d1, d2, d3, 0);
-    if (idx < 0) {
-      idx = p.insert(idx, version, 0, s0, s1, s2, s3, 0, d0, d1, d2, d3, 0);
-      if (idx >= 0) {
-        this.pairStats.ensure(p.capacity);
-        this.pairStats.cols[4][idx] = v.time;
-        this.pairStats.cols[5][idx] = v.time;
-      } else this.untrackedPairs++;
-    }
-    if (idx >= 0) {
-      const c = this.pairStats.cols;
-      const o = p.dir === 0 ? 0 : 2;
-      c[o][idx]++;
-      c[o + 1][idx] += len;
-      if (v.time < c[4][idx]) c[4][idx] = v.time;
-      if (v.time > c[5][idx]) c[5][idx] = v.time;
-    }
-    this.host(version, s0, s1, s2, s3, len, 0);
-    this.host(version, d0, d1, d2, d3, len, 2);
+    this.countPair(pair, this.flowPairDir[row] ^ dir, len, v.time);
+    const hs = this.hostStats;
+    const src = this.flowHost[row * 2 + dir] * HOST_STRIDE;
+    const dst = this.flowHost[row * 2 + (dir ^ 1)] * HOST_STRIDE + 2;
+    hs[src]++;
+    hs[src + 1] += len;
+    hs[dst]++;
+    hs[dst + 1] += len;
   }
 
-  private host(version: number, a0: number, a1: number, a2: number, a3: number, len: number, col: number): void {
-    const h = this.hosts;
-    let idx = h.find(version, 0, a0, a1, a2, a3, 0, 0, 0, 0, 0, 0);
+  /** IP layer `i` of the frame carries the two addresses of flow `row` (same version). */
+  private flowLayer(v: PacketView, row: number, i: number): boolean {
+    const t = this.flows.tuples;
+    const version = v.ipLayerVersion[i];
+    if (t.version[row] !== version) return false;
+    const dv = v.ipLayerDv[i];
+    const so = v.ipLayerSrcOff[i];
+    const dof = v.ipLayerDstOff[i];
+    const S = v.flowDir === 0 ? t.addrA : t.addrB;
+    const D = v.flowDir === 0 ? t.addrB : t.addrA;
+    const o = row * 4;
+    if (dv.getUint32(so) !== S[o] || dv.getUint32(dof) !== D[o]) return false;
+    if (version === 4) return true;
+    return (
+      dv.getUint32(so + 4) === S[o + 1] && dv.getUint32(so + 8) === S[o + 2] && dv.getUint32(so + 12) === S[o + 3] &&
+      dv.getUint32(dof + 4) === D[o + 1] && dv.getUint32(dof + 8) === D[o + 2] && dv.getUint32(dof + 12) === D[o + 3]
+    );
+  }
+
+  private growFlowColumns(n: number): void {
+    const size = Math.max(n, this.flowPair.length * 2, 1024);
+    const pair = new Int32Array(size).fill(-1);
+    pair.set(this.flowPair);
+    this.flowPair = pair;
+    const dir = new Uint8Array(size);
+    dir.set(this.flowPairDir);
+    this.flowPairDir = dir;
+    const host = new Int32Array(size * 2).fill(-1);
+    host.set(this.flowHost);
+    this.flowHost = host;
+  }
+
+  /** Counts IP layer `i` of the frame against its address pair and endpoints (results in pairIdx…). */
+  private ipLayer(v: PacketView, i: number): void {
+    const version = v.ipLayerVersion[i];
+    const dv = v.ipLayerDv[i];
+    const so = v.ipLayerSrcOff[i];
+    const dof = v.ipLayerDstOff[i];
+    const p = this.pairs;
+    if (version === 4) p.setV4(dv.getInt32(so), dv.getInt32(dof));
+    else p.setV6(dv, so, dof);
+    p.setPorts(0, 0);
+    const len = v.wireLen;
+    let idx = p.lookup(version, 0);
     if (idx < 0) {
-      idx = h.insert(idx, version, 0, a0, a1, a2, a3, 0, 0, 0, 0, 0, 0);
+      idx = p.insert(idx, version, 0);
+      if (idx >= 0) {
+        const ps = (this.pairStats = ensureRecords(this.pairStats, p.capacity, PAIR_STRIDE));
+        ps[idx * PAIR_STRIDE + P_FIRST] = v.time;
+        ps[idx * PAIR_STRIDE + P_LAST] = v.time;
+      } else this.untrackedPairs++;
+    }
+    this.pairIdx = idx;
+    this.pairDir = p.dir;
+    if (idx >= 0) this.countPair(idx, p.dir, len, v.time);
+    // Endpoints: the pair key's source and destination words, one address at a time.
+    const k = p.key;
+    const h = this.hosts.key;
+    h[0] = k[0];
+    h[1] = k[1];
+    h[2] = k[2];
+    h[3] = k[3];
+    this.srcHost = this.host(version, len, 0);
+    h[0] = k[4];
+    h[1] = k[5];
+    h[2] = k[6];
+    h[3] = k[7];
+    this.dstHost = this.host(version, len, 2);
+  }
+
+  private countPair(idx: number, dir: number, len: number, time: number): void {
+    const ps = this.pairStats;
+    const r = idx * PAIR_STRIDE;
+    const o = r + (dir === 0 ? 0 : 2);
+    ps[o]++;
+    ps[o + 1] += len;
+    if (time < ps[r + P_FIRST]) ps[r + P_FIRST] = time;
+    if (time > ps[r + P_LAST]) ps[r + P_LAST] = time;
+  }
+
+  /** Counts the address in the hosts key (words 0–3) as sender (col 0) or receiver (col 2); returns its index or -1. */
+  private host(version: number, len: number, col: number): number {
+    const h = this.hosts;
+    let idx = h.lookup(version, 0);
+    if (idx < 0) {
+      idx = h.insert(idx, version, 0);
       if (idx < 0) {
         this.untrackedHosts++;
-        return;
+        return -1;
       }
-      this.hostStats.ensure(h.capacity);
+      this.hostStats = ensureRecords(this.hostStats, h.capacity, HOST_STRIDE);
     }
-    const c = this.hostStats.cols;
-    c[col][idx]++;
-    c[col + 1][idx] += len;
+    const hs = this.hostStats;
+    const o = idx * HOST_STRIDE + col;
+    hs[o]++;
+    hs[o + 1] += len;
+    return idx;
   }
 
   /** Flow rows sorted largest first (bytes both ways), split by protocol. */
@@ -142,32 +233,46 @@ export class ConversationsAnalyzer implements Analyzer<ConversationsSection> {
       bytesBA: f.bytesBA[i],
     });
     const p = this.pairs;
-    const pc = this.pairStats.cols;
-    const pairIdx = Array.from({ length: p.size }, (_, i) => i).sort((a, b) => pc[1][b] + pc[3][b] - (pc[1][a] + pc[3][a]));
-    const ipRows: IpConversation[] = pairIdx.slice(0, MAX_IP_CONVERSATIONS).map((i) => ({
-      a: tupleAddress(p.version[i], p.addrA, i * 4),
-      b: tupleAddress(p.version[i], p.addrB, i * 4),
-      start: Math.max(0, pc[4][i]),
-      duration: Math.max(0, pc[5][i] - pc[4][i]),
-      packetsAB: pc[0][i],
-      bytesAB: pc[1][i],
-      packetsBA: pc[2][i],
-      bytesBA: pc[3][i],
-    }));
-    const h = this.hosts;
-    const hc = this.hostStats.cols;
-    const hostRow = (i: number): EndpointRow => ({
-      address: tupleAddress(h.version[i], h.addrA, i * 4),
-      packets: hc[0][i] + hc[2][i],
-      bytes: hc[1][i] + hc[3][i],
-      txPackets: hc[0][i],
-      txBytes: hc[1][i],
-      rxPackets: hc[2][i],
-      rxBytes: hc[3][i],
+    const ps = this.pairStats;
+    const pairBytes = new Float64Array(p.size);
+    for (let i = 0; i < p.size; i++) pairBytes[i] = ps[i * PAIR_STRIDE + 1] + ps[i * PAIR_STRIDE + 3];
+    const pairIdx = Array.from({ length: p.size }, (_, i) => i).sort((a, b) => pairBytes[b] - pairBytes[a]);
+    const ipRows: IpConversation[] = pairIdx.slice(0, MAX_IP_CONVERSATIONS).map((i) => {
+      const r = i * PAIR_STRIDE;
+      return {
+        a: tupleAddress(p.version[i], p.addrA, i * 4),
+        b: tupleAddress(p.version[i], p.addrB, i * 4),
+        start: Math.max(0, ps[r + P_FIRST]),
+        duration: Math.max(0, ps[r + P_LAST] - ps[r + P_FIRST]),
+        packetsAB: ps[r],
+        bytesAB: ps[r + 1],
+        packetsBA: ps[r + 2],
+        bytesBA: ps[r + 3],
+      };
     });
+    const h = this.hosts;
+    const hs = this.hostStats;
+    const hostRow = (i: number): EndpointRow => {
+      const r = i * HOST_STRIDE;
+      return {
+        address: tupleAddress(h.version[i], h.addrA, i * 4),
+        packets: hs[r] + hs[r + 2],
+        bytes: hs[r + 1] + hs[r + 3],
+        txPackets: hs[r],
+        txBytes: hs[r + 1],
+        rxPackets: hs[r + 2],
+        rxBytes: hs[r + 3],
+      };
+    };
+    const hostBytes = new Float64Array(h.size);
+    const hostSent = new Float64Array(h.size);
+    for (let i = 0; i < h.size; i++) {
+      hostSent[i] = hs[i * HOST_STRIDE + 1];
+      hostBytes[i] = hs[i * HOST_STRIDE + 1] + hs[i * HOST_STRIDE + 3];
+    }
     const hostIdx = Array.from({ length: h.size }, (_, i) => i);
-    const byTotal = [...hostIdx].sort((a, b) => hc[1][b] + hc[3][b] - (hc[1][a] + hc[3][a]));
-    const bySent = [...hostIdx].sort((a, b) => hc[1][b] - hc[1][a]);
+    const byTotal = [...hostIdx].sort((a, b) => hostBytes[b] - hostBytes[a]);
+    const bySent = [...hostIdx].sort((a, b) => hostSent[b] - hostSent[a]);
     let v4Pairs = 0;
     for (let i = 0; i < p.size; i++) if (p.version[i] === 4) v4Pairs++;
     let v4Hosts = 0;

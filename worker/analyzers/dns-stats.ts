@@ -34,11 +34,15 @@ export interface DistributionOptions {
  */
 export class DistributionBuilder {
   private n = 0;
-  private sum = 0;
-  private lo = Infinity;
-  private hi = -Infinity;
+  /**
+   * Sum, minimum and maximum. Kept in a Float64Array rather than number fields: a field that starts
+   * as 0 holds a small integer, and the first fractional value changes the object's hidden class,
+   * which deoptimizes every compiled function that has seen the old one.
+   */
+  private readonly acc = Float64Array.of(0, Infinity, -Infinity);
   private readonly cap: number;
   private samples: Float64Array;
+  /** xorshift32 state as int32 (as uint32 it would not stay a small integer either). */
   private rng = 0x2545f491;
   private readonly perDecade: number;
   private readonly maxBins: number;
@@ -58,8 +62,7 @@ export class DistributionBuilder {
     this.kMin = Math.floor(Math.log10(o.minPositive ?? 1e-9) * this.perDecade);
     this.kMax = Math.ceil(Math.log10(o.maxValue ?? 1e7) * this.perDecade);
     const nb = this.kMax - this.kMin;
-    this.edges = new Float64Array(nb + 1);
-    for (let i = 0; i <= nb; i++) this.edges[i] = Number((10 ** ((this.kMin + i) / this.perDecade)).toPrecision(3));
+    this.edges = binEdges(this.perDecade, this.kMin, this.kMax);
     this.bins = new Float64Array(nb);
   }
 
@@ -68,15 +71,16 @@ export class DistributionBuilder {
   }
 
   get mean(): number | null {
-    return this.n > 0 ? this.sum / this.n : null;
+    return this.n > 0 ? this.acc[0] / this.n : null;
   }
 
   add(x: number): void {
     if (!Number.isFinite(x)) return;
     const n = this.n++;
-    this.sum += x;
-    if (x < this.lo) this.lo = x;
-    if (x > this.hi) this.hi = x;
+    const acc = this.acc;
+    acc[0] += x;
+    if (x < acc[1]) acc[1] = x;
+    if (x > acc[2]) acc[2] = x;
     if (n < this.cap) {
       if (n >= this.samples.length) {
         const grown = new Float64Array(Math.min(this.cap, this.samples.length * 2));
@@ -117,8 +121,8 @@ export class DistributionBuilder {
     s ^= s << 13;
     s ^= s >>> 17;
     s ^= s << 5;
-    this.rng = s >>> 0;
-    return this.rng / 4294967296;
+    this.rng = s | 0;
+    return (s >>> 0) / 4294967296;
   }
 
   result(): Distribution {
@@ -127,11 +131,11 @@ export class DistributionBuilder {
     const sorted = this.samples.slice(0, k).sort();
     return {
       count: this.n,
-      min: this.lo,
-      mean: this.sum / this.n,
+      min: this.acc[1],
+      mean: this.acc[0] / this.n,
       median: quantile(sorted, 0.5),
       p95: quantile(sorted, 0.95),
-      max: this.hi,
+      max: this.acc[2],
       histogram: this.histogram(),
     };
   }
@@ -151,7 +155,7 @@ export class DistributionBuilder {
     const counts: number[] = [];
     // Values below the first internal edge (including zero and negatives) share one bin from the minimum.
     if (this.low > 0) {
-      edges.push(this.lo);
+      edges.push(this.acc[1]);
       counts.push(this.low);
     }
     if (first >= 0) {
@@ -176,11 +180,25 @@ export class DistributionBuilder {
         edges.push(e[top]);
         counts.push(0);
       }
-      edges.push(this.hi > e[top] ? this.hi : e[top] * 10);
+      edges.push(this.acc[2] > e[top] ? this.acc[2] : e[top] * 10);
       counts.push(this.high);
     }
     return { edges, counts };
   }
+}
+
+/** Internal bin edges by resolution, computed once per process (every builder with the same options shares them; never written). */
+const EDGES = new Map<string, Float64Array>();
+
+function binEdges(perDecade: number, kMin: number, kMax: number): Float64Array {
+  const key = `${perDecade}/${kMin}/${kMax}`;
+  let e = EDGES.get(key);
+  if (e === undefined) {
+    e = new Float64Array(kMax - kMin + 1);
+    for (let i = 0; i < e.length; i++) e[i] = Number((10 ** ((kMin + i) / perDecade)).toPrecision(3));
+    EDGES.set(key, e);
+  }
+  return e;
 }
 
 /** Linear interpolation between order statistics of an ascending array (numpy's default method). */

@@ -111,7 +111,8 @@ export class FlowTable {
     for (let i = 0; i < v.outerUdpCount; i++) {
       const layer = v.outerUdpIpLayer[i];
       this.loadAddresses(v.ipLayerVersion[layer], v.ipLayerDv[layer], v.ipLayerSrcOff[layer], v.ipLayerDstOff[layer]);
-      this.trackUdp(v, v.ipLayerVersion[layer], v.outerUdpSrcPort[i], v.outerUdpDstPort[i], false);
+      this.tuples.setPorts(v.outerUdpSrcPort[i], v.outerUdpDstPort[i]);
+      this.trackUdp(v, v.ipLayerVersion[layer], false);
     }
     const l4 = v.l4;
     if (l4 === L4_TCP) {
@@ -120,7 +121,8 @@ export class FlowTable {
     }
     if (l4 === L4_UDP) {
       this.loadInnermost(v);
-      const idx = this.trackUdp(v, v.ipVersion, v.srcPort, v.dstPort, true);
+      this.tuples.setPorts(v.srcPort, v.dstPort);
+      const idx = this.trackUdp(v, v.ipVersion, true);
       if (idx < 0) return;
       v.flowIndex = idx;
       v.flowId = this.streamId[idx];
@@ -136,32 +138,15 @@ export class FlowTable {
     }
   }
 
-  /** Source words w[0..3], destination w[4..7]. */
-  private readonly w = new Uint32Array(8);
-
+  /** Puts the innermost header's addresses into the tuple table's key. */
   private loadInnermost(v: PacketView): void {
-    if (v.ipVersion === 4) {
-      const w = this.w;
-      w[0] = v.src4;
-      w[4] = v.dst4;
-      w[1] = w[2] = w[3] = w[5] = w[6] = w[7] = 0;
-    } else {
-      this.loadAddresses(6, v.dv, v.srcAddrOff, v.dstAddrOff);
-    }
+    if (v.ipVersion === 4) this.tuples.setV4(v.src4 | 0, v.dst4 | 0);
+    else this.tuples.setV6(v.dv, v.srcAddrOff, v.dstAddrOff);
   }
 
   private loadAddresses(version: number, dv: DataView, so: number, dof: number): void {
-    const w = this.w;
-    if (version === 4) {
-      w[0] = dv.getUint32(so);
-      w[4] = dv.getUint32(dof);
-      w[1] = w[2] = w[3] = w[5] = w[6] = w[7] = 0;
-      return;
-    }
-    for (let i = 0; i < 4; i++) {
-      w[i] = dv.getUint32(so + i * 4);
-      w[4 + i] = dv.getUint32(dof + i * 4);
-    }
+    if (version === 4) this.tuples.setV4(dv.getInt32(so), dv.getInt32(dof));
+    else this.tuples.setV6(dv, so, dof);
   }
 
   // ───────────────────────── TCP ─────────────────────────
@@ -194,7 +179,8 @@ export class FlowTable {
     }
     L.tapped = hl >= 20 && !L.truncated;
     this.loadInnermost(v);
-    if (!this.tcpHeader(v, v.ipVersion, v.srcPort, v.dstPort)) return;
+    this.tuples.setPorts(v.srcPort, v.dstPort);
+    if (!this.tcpHeader(v, v.ipVersion)) return;
     const idx = L.idx;
     v.flowIndex = idx;
     v.flowId = L.stream;
@@ -231,7 +217,8 @@ export class FlowTable {
     L.truncated = captured < hl;
     L.tapped = hl >= 20 && !L.truncated;
     this.loadInnermost(v);
-    if (!this.tcpHeader(v, v.ipVersion, dv.getUint16(off), dv.getUint16(off + 2))) return;
+    this.tuples.setPorts(dv.getUint16(off), dv.getUint16(off + 2));
+    if (!this.tcpHeader(v, v.ipVersion)) return;
     this.count(v, L.idx, L.dir, L.tapped);
   }
 
@@ -255,32 +242,27 @@ export class FlowTable {
     L.seglen = -1;
     L.truncated = v.icmpInnerTcpCapLen < L.hl;
     const version = v.icmpInnerIpVersion;
-    if (version === 4) {
-      const w = this.w;
-      w[0] = v.icmpInnerSrc4;
-      w[4] = v.icmpInnerDst4;
-      w[1] = w[2] = w[3] = w[5] = w[6] = w[7] = 0;
-    } else {
-      this.loadAddresses(6, v.l4Dv, v.icmpInnerSrcOff, v.icmpInnerDstOff);
-    }
-    if (this.tcpHeader(v, version, v.icmpInnerSrcPort, v.icmpInnerDstPort) && L.isNew) this.quoteOnly[L.idx] = 1;
+    if (version === 4) this.tuples.setV4(v.icmpInnerSrc4 | 0, v.icmpInnerDst4 | 0);
+    else this.tuples.setV6(v.l4Dv, v.icmpInnerSrcOff, v.icmpInnerDstOff);
+    this.tuples.setPorts(v.icmpInnerSrcPort, v.icmpInnerDstPort);
+    if (this.tcpHeader(v, version) && L.isNew) this.quoteOnly[L.idx] = 1;
   }
 
   /**
-   * Wireshark's conversation lookup and base_seq bookkeeping for the header in `tcp` (addresses in `w`).
-   * Returns false (and counts the packet as untracked) when the table is full.
+   * Wireshark's conversation lookup and base_seq bookkeeping for the header in `tcp` (addresses and
+   * ports in the tuple table's key). Returns false (and counts the packet as untracked) when the table
+   * is full.
    */
-  private tcpHeader(v: PacketView, version: number, sp: number, dp: number): boolean {
+  private tcpHeader(v: PacketView, version: number): boolean {
     const L = this.tcp;
     const t = this.tuples;
-    const w = this.w;
     L.isNew = false;
     L.superseded = -1;
     L.reusedPorts = false;
     L.synSameIsn = false;
-    let idx = t.find(version, L4_TCP, w[0], w[1], w[2], w[3], sp, w[4], w[5], w[6], w[7], dp);
+    let idx = t.lookup(version, L4_TCP);
     if (idx < 0) {
-      idx = t.insert(idx, version, L4_TCP, w[0], w[1], w[2], w[3], sp, w[4], w[5], w[6], w[7], dp);
+      idx = t.insert(idx, version, L4_TCP);
       if (idx < 0) {
         this.untracked(v, true);
         return false;
@@ -296,7 +278,7 @@ export class FlowTable {
       if (base >= 0) {
         if (base !== seq) {
           // Port reuse: a new conversation (and stream) for the same 4-tuple; later packets go to it.
-          const n = t.supersede(idx, w[0], w[1], w[2], w[3], sp, w[4], w[5], w[6], w[7], dp);
+          const n = t.supersede(idx);
           if (n < 0) {
             this.untracked(v, true);
             return false;
@@ -353,13 +335,12 @@ export class FlowTable {
 
   // ───────────────────────── UDP ─────────────────────────
 
-  /** Finds or starts the UDP flow of the addresses in `w` and the given ports; counts the packet. */
-  private trackUdp(v: PacketView, version: number, sp: number, dp: number, innermost: boolean): number {
+  /** Finds or starts the UDP flow of the tuple in the tuple table's key; counts the packet. */
+  private trackUdp(v: PacketView, version: number, innermost: boolean): number {
     const t = this.tuples;
-    const w = this.w;
-    let idx = t.find(version, L4_UDP, w[0], w[1], w[2], w[3], sp, w[4], w[5], w[6], w[7], dp);
+    let idx = t.lookup(version, L4_UDP);
     if (idx < 0) {
-      idx = t.insert(idx, version, L4_UDP, w[0], w[1], w[2], w[3], sp, w[4], w[5], w[6], w[7], dp);
+      idx = t.insert(idx, version, L4_UDP);
       if (idx < 0) {
         this.untracked(v, false);
         return -1;

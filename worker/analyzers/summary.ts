@@ -28,6 +28,13 @@ export class SummaryAnalyzer {
   private timed = 0;
   private ordered = true;
   private readonly protoCounts = new Float64Array(64);
+  /**
+   * Consecutive packets with the same protocol mask are counted as a run and added to protoCounts
+   * when the mask changes (or the counts are read): most packets repeat their predecessor's mask.
+   */
+  private runLo = 0;
+  private runHi = 0;
+  private runLength = 0;
   private readonly stops = new Map<number, number>();
   private readonly interfaces: InterfaceInfo[] = [];
   private readonly ifacePackets: number[] = [];
@@ -70,21 +77,34 @@ export class SummaryAnalyzer {
       }
       this.timed++;
     }
-    let lo = v.protoLo;
-    while (lo !== 0) {
-      const bit = 31 - Math.clz32(lo);
-      this.protoCounts[bit]++;
-      lo &= ~(1 << bit);
-    }
-    let hi = v.protoHi;
-    while (hi !== 0) {
-      const bit = 31 - Math.clz32(hi);
-      this.protoCounts[32 + bit]++;
-      hi &= ~(1 << bit);
+    if (v.protoLo === this.runLo && v.protoHi === this.runHi) this.runLength++;
+    else {
+      this.flushRun();
+      this.runLo = v.protoLo;
+      this.runHi = v.protoHi;
+      this.runLength = 1;
     }
     if (v.stop !== 0) {
       const key = v.stop * 0x1000000 + v.stopDetail;
       this.stops.set(key, (this.stops.get(key) ?? 0) + 1);
+    }
+  }
+
+  private flushRun(): void {
+    const n = this.runLength;
+    if (n === 0) return;
+    this.runLength = 0;
+    let lo = this.runLo;
+    while (lo !== 0) {
+      const bit = 31 - Math.clz32(lo);
+      this.protoCounts[bit] += n;
+      lo &= ~(1 << bit);
+    }
+    let hi = this.runHi;
+    while (hi !== 0) {
+      const bit = 31 - Math.clz32(hi);
+      this.protoCounts[32 + bit] += n;
+      hi &= ~(1 << bit);
     }
   }
 
@@ -102,6 +122,7 @@ export class SummaryAnalyzer {
     const hasTime = this.timed > 0;
     const duration = hasTime ? Math.max(0, secondsBetween(this.firstSec, this.firstNsec, this.lastSec, this.lastNsec)) : 0;
     const protocols: Record<string, number> = {};
+    this.flushRun();
     this.protoCounts.forEach((n, i) => {
       if (n > 0 && PROTOCOL_NAMES[i]) protocols[PROTOCOL_NAMES[i]] = n;
     });

@@ -1,0 +1,24 @@
+// Dev aid: CPU profile of a warm run (the capture in memory, analysed `warm` times first, then profiled).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { analyzeCapture, summarizeCapture } from '../../worker/index.js';
+const file = process.argv[2] ?? 'bench/out/mix-256MB.pcap';
+const out = process.argv[3] ?? '/tmp/warm.cpuprofile';
+const mode = process.argv[4] ?? 'analyze';
+const warm = Number(process.argv[5] ?? 3);
+const data = readFileSync(file);
+const chunks: Uint8Array[] = [];
+for (let o = 0; o < data.length; o += 1 << 20) chunks.push(data.subarray(o, Math.min(data.length, o + (1 << 20))));
+const go = () => (mode === 'info' ? summarizeCapture(chunks) : analyzeCapture(chunks));
+for (let i = 0; i < warm; i++) await go();
+const session = new Session();
+session.connect();
+await session.post('Profiler.enable');
+await session.post('Profiler.setSamplingInterval', { interval: 100 });
+await session.post('Profiler.start');
+const t0 = performance.now();
+await go();
+const ms = performance.now() - t0;
+const { profile } = await session.post('Profiler.stop');
+writeFileSync(out, JSON.stringify(profile));
+console.log(`${mode} warm run: ${ms.toFixed(0)} ms → ${out}`);
