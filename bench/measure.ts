@@ -15,8 +15,8 @@ if (mode === 'walk') {
   packets = (await bareWalk(source)).packets;
 } else if (mode === 'info') {
   packets = (await summarizeCapture(source)).packets;
-} else if (mode === 'analyze') {
-  const report = await analyzeCapture(source);
+} else if (mode === 'analyze' || mode === 'analyze-no-security') {
+  const report = await analyzeCapture(source, mode === 'analyze' ? {} : { security: false });
   packets = report.summary.packets;
   reportBytes = JSON.stringify(report).length;
 } else {

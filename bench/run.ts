@@ -93,6 +93,9 @@ if (have('capinfos') && have('/usr/bin/time')) {
 }
 const analyze = measureNode('analyze');
 rows.push({ name: 'engine: full analysis (report)', s: analyze });
+// The security detectors' share: the same analysis without them, measured alongside.
+const noSecurity = measureNode('analyze-no-security');
+rows.push({ name: 'engine: full analysis without security detectors', s: noSecurity });
 if (have('tshark') && have('/usr/bin/time')) {
   rows.push({
     name: 'tshark expert pass, desegmentation off',
@@ -125,4 +128,5 @@ if (tsharkFast) lines.push('', `full analysis vs tshark (desegmentation off): ${
 const tsharkDefault = rows.find((r) => r.name.startsWith('tshark expert pass, default'));
 if (tsharkDefault) lines.push(`full analysis vs tshark (default preferences): ${(tsharkDefault.s.ms / analyze.ms).toFixed(1)}× faster`);
 if (analyze.reportBytes) lines.push(`report size: ${(analyze.reportBytes / 1e6).toFixed(2)} MB of JSON`);
+lines.push(`security detectors: ${(((analyze.ms - noSecurity.ms) / analyze.ms) * 100).toFixed(1)}% of the full analysis time (budget 15%)`);
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -7,6 +7,7 @@ import { FlowTable } from './analyzers/flow-table.js';
 import { GapsAnalyzer } from './analyzers/gaps.js';
 import { IcmpAnalyzer } from './analyzers/icmp.js';
 import { IpAnalyzer } from './analyzers/ip.js';
+import { SecurityAnalyzer, type SecurityOptions } from './analyzers/security/index.js';
 import { TcpAnalyzer } from './analyzers/tcp/analyzer.js';
 import { TimelineAnalyzer } from './analyzers/timeline.js';
 import { UdpAnalyzer } from './analyzers/udp.js';
@@ -22,6 +23,8 @@ export interface AnalyzeOptions extends ReadOptions {
   fileName?: string | null;
   /** Overrides of the documented thresholds (see worker/report/thresholds.ts). */
   thresholds?: Partial<Record<string, number>>;
+  /** Security detector thresholds and internal ranges; `false` leaves the detectors out entirely. */
+  security?: SecurityOptions | false;
   /** Clock for `analyzedAt` (tests pin it). */
   now?: () => Date;
 }
@@ -43,7 +46,8 @@ export async function analyzeCapture(source: ByteSource, options: AnalyzeOptions
   const icmp = new IcmpAnalyzer();
   const ip = new IpAnalyzer();
   const gaps = new GapsAnalyzer(flows, thresholds);
-  const run = new CaptureRun([new Pipeline(flows, conversations, tcp, dns, udp, icmp, ip, timeline, gaps)]);
+  const security = options.security === false ? null : new SecurityAnalyzer(flows, options.security);
+  const run = new CaptureRun([new Pipeline(flows, conversations, tcp, dns, udp, icmp, ip, timeline, gaps, security)]);
   await run.run(source, options);
 
   const { tcp: tcpRows, udp: udpRows } = conversations.rankedFlows();
@@ -58,6 +62,7 @@ export async function analyzeCapture(source: ByteSource, options: AnalyzeOptions
     ip: ip.finish(),
     timeline: timeline.finish(ctx),
     gaps: gaps.finish(ctx),
+    ...(security ? { security: security.finish(ctx) } : {}),
   };
   const { findings, health } = buildFindings({ thresholds, summary: ctx.summary, ...sections });
   const elapsed = Date.now() - started;
@@ -94,6 +99,7 @@ class Pipeline implements PacketConsumer {
     private readonly ip: IpAnalyzer,
     private readonly timeline: TimelineAnalyzer,
     private readonly gaps: GapsAnalyzer,
+    private readonly security: SecurityAnalyzer | null,
   ) {}
 
   onPacket(v: PacketView): void {
@@ -106,5 +112,6 @@ class Pipeline implements PacketConsumer {
     this.ip.onPacket(v);
     this.timeline.onPacket(v);
     this.gaps.onPacket(v);
+    if (this.security !== null) this.security.onPacket(v);
   }
 }

@@ -4,6 +4,10 @@
  * Uses only web-platform APIs (ReadableStream, DecompressionStream), present in browsers and Node ≥ 18.
  */
 
+/**
+ * Capture bytes in chunks of any size. A source may reuse a chunk's memory once the next chunk has
+ * been asked for: the engine finishes with a chunk before asking for the next, and copies what it keeps.
+ */
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | ReadableStream<Uint8Array>;
 
 export interface InputStats {
@@ -88,7 +92,9 @@ async function* gunzip(head: Uint8Array, rest: AsyncGenerator<Uint8Array>, stats
         const r = await rest.next();
         if (r.done) break;
         stats.sourceBytes += r.value.length;
-        await writer.write(r.value);
+        // The decompressor may still hold a chunk when the source reuses it: hand over a copy
+        // (compressed bytes, a fraction of what comes out).
+        await writer.write(r.value.slice());
       }
     } catch (e) {
       inputError = e;

@@ -201,12 +201,21 @@ function handshakes(c: Collector, inp: FindingInputs, rows: Map<number, FlowRow>
   const refused = inp.tcp.states.REJ ?? 0;
   const unanswered = inp.tcp.states.S0 ?? 0;
   const attempts = Math.max(1, h.attempted);
+  // Connection attempts made by a detected port scan are the scan's probes, not a service problem.
+  const scanners = new Set((inp.security?.detections.items ?? []).filter((d) => d.kind === 'port_scan' && d.hosts.length > 0).map((d) => d.hosts[0]));
+  let probes = 0;
+  let attributed = 0;
   const byServer = (state: string) => {
     const m = new Map<string, { count: number; flows: number[] }>();
     for (const f of inp.tcp.flows.items) {
       if (f.state !== state) continue;
       const row = rows.get(f.id);
       if (!row) continue;
+      attributed++;
+      if (scanners.has((f.client === 'b' ? row.b : row.a).ip)) {
+        probes++;
+        continue;
+      }
       const server = f.client === 'b' ? row.a : row.b;
       const key = `${host(server.ip)}:${server.port}`;
       const e = m.get(key) ?? { count: 0, flows: [] };
@@ -217,35 +226,39 @@ function handshakes(c: Collector, inp: FindingInputs, rows: Map<number, FlowRow>
     return [...m.entries()].sort((a, b) => b[1].count - a[1].count);
   };
   if (refused > 0) {
+    probes = attributed = 0;
     const top = byServer('REJ');
-    const where = top.length ? ` (most to ${top[0][0]}: ${n(top[0][1].count)})` : '';
+    const scan = attributed > 0 && probes / attributed >= 0.5;
+    const where = scan ? ' — mostly probes of the port scan (see the security finding)' : top.length ? ` (most to ${top[0][0]}: ${n(top[0][1].count)})` : '';
     c.add(
       {
         id: 'handshake-refused',
-        severity: refused / attempts > 0.2 ? 'warning' : 'info',
+        severity: scan ? 'info' : refused / attempts > 0.2 ? 'warning' : 'info',
         category: 'handshake',
         title: `${n(refused)} connection attempt${refused > 1 ? 's were' : ' was'} refused with a reset${where}`,
         detail: 'The server answered the SYN with RST: nothing listens on that port, or a firewall rejects the connection.',
         evidence: { flows: top.flatMap(([, e]) => e.flows).slice(0, 50), frames: [], filter: 'tcp.flags.reset == 1 && tcp.seq == 1 && tcp.flags.ack == 1' },
-        metrics: { refused, attempted: h.attempted, impact: refused },
+        metrics: { refused, attempted: h.attempted, scanProbes: probes, impact: refused },
       },
-      Math.min(10, (refused / attempts) * 30),
+      scan ? 0 : Math.min(10, (refused / attempts) * 30),
     );
   }
   if (unanswered > 0) {
+    probes = attributed = 0;
     const top = byServer('S0');
-    const where = top.length ? ` (most to ${top[0][0]}: ${n(top[0][1].count)})` : '';
+    const scan = attributed > 0 && probes / attributed >= 0.5;
+    const where = scan ? ' — mostly probes of the port scan (see the security finding)' : top.length ? ` (most to ${top[0][0]}: ${n(top[0][1].count)})` : '';
     c.add(
       {
         id: 'handshake-unanswered',
-        severity: unanswered / attempts > 0.2 ? 'critical' : 'warning',
+        severity: scan ? 'info' : unanswered / attempts > 0.2 ? 'critical' : 'warning',
         category: 'handshake',
         title: `${n(unanswered)} connection attempt${unanswered > 1 ? 's' : ''} got no answer${where}`,
         detail: 'SYNs without any reply: the host is down or unreachable, or a firewall silently drops them. Clients wait through their SYN retransmission back-off (1 s, 2 s, 4 s…) before giving up.',
         evidence: { flows: top.flatMap(([, e]) => e.flows).slice(0, 50), frames: [], filter: 'tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.analysis.retransmission' },
-        metrics: { unanswered, attempted: h.attempted, impact: unanswered * 2 },
+        metrics: { unanswered, attempted: h.attempted, scanProbes: probes, impact: unanswered * 2 },
       },
-      Math.min(15, (unanswered / attempts) * 40),
+      scan ? 0 : Math.min(15, (unanswered / attempts) * 40),
     );
   }
   const slow = h.slowest.items.filter((s) => s.synToSynAck >= t.synAckWarnSeconds);
