@@ -31,35 +31,51 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
 }
 
 async function info(args: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  const cmd = parseCommand('info', args, { json: { type: 'boolean', default: false } }, err);
+  if (!cmd) return 2;
+  const { values, file } = cmd;
+  const src = await openCapture(file, err);
+  if (!src) return 2;
+  const summary = await summarizeCapture(src.source, { totalBytes: src.size });
+  const status = exitStatus(summary);
+  if (status === 2) return unreadable(file, summary, err);
+  if (values.json) out.write(`${terminalSafeJson(summary, 2)}\n`);
+  else out.write(formatSummary(file, summary));
+  return status;
+}
+
+type OptionSpec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+/** Parses `command`'s options and its single capture-file argument, or says why not (exit 2). */
+function parseCommand(command: string, args: string[], options: OptionSpec, err: NodeJS.WritableStream): { values: Record<string, unknown>; file: string } | null {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+    parsed = parseArgs({ args, allowPositionals: true, options });
   } catch (e) {
-    err.write(`pcap-analyzer info: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 2;
+    err.write(`pcap-analyzer ${command}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return null;
   }
   const file = parsed.positionals[0];
   if (!file || parsed.positionals.length > 1) {
-    err.write('pcap-analyzer info: expected exactly one capture file\n');
-    return 2;
+    err.write(`pcap-analyzer ${command}: expected exactly one capture file\n`);
+    return null;
   }
-  let src;
+  return { values: parsed.values, file };
+}
+
+async function openCapture(file: string, err: NodeJS.WritableStream): Promise<Awaited<ReturnType<typeof fileSource>> | null> {
   try {
-    src = await fileSource(file);
+    return await fileSource(file);
   } catch (e) {
     err.write(`pcap-analyzer: cannot open ${visibleText(file, 200)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
-    return 2;
+    return null;
   }
-  const summary = await summarizeCapture(src.source, { totalBytes: src.size });
-  const status = exitStatus(summary);
-  if (status === 2) {
-    const reason = summary.warnings.find((w) => w.severity === 'error');
-    err.write(`pcap-analyzer: ${visibleText(file, 200)}: ${reason ? reason.message : 'unreadable'}\n`);
-    return 2;
-  }
-  if (parsed.values.json) out.write(`${terminalSafeJson(summary, 2)}\n`);
-  else out.write(formatSummary(file, summary));
-  return status;
+}
+
+function unreadable(file: string, summary: CaptureSummary, err: NodeJS.WritableStream): number {
+  const reason = summary.warnings.find((w) => w.severity === 'error');
+  err.write(`pcap-analyzer: ${visibleText(file, 200)}: ${reason ? reason.message : 'unreadable'}\n`);
+  return 2;
 }
 
 /** 2 when nothing could be read as a capture, 1 when reading stopped or hit errors part-way. */
@@ -122,29 +138,22 @@ export function terminalSafeJson(value: unknown, indent?: number): string {
 }
 
 async function analyze(args: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        json: { type: 'string' },
-        html: { type: 'string' },
-        threshold: { type: 'string', multiple: true, default: [] },
-        quiet: { type: 'boolean', default: false },
-      },
-    });
-  } catch (e) {
-    err.write(`pcap-analyzer analyze: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 2;
-  }
-  const file = parsed.positionals[0];
-  if (!file || parsed.positionals.length > 1) {
-    err.write('pcap-analyzer analyze: expected exactly one capture file\n');
-    return 2;
-  }
+  const cmd = parseCommand(
+    'analyze',
+    args,
+    {
+      json: { type: 'string' },
+      html: { type: 'string' },
+      threshold: { type: 'string', multiple: true, default: [] },
+      quiet: { type: 'boolean', default: false },
+    },
+    err,
+  );
+  if (!cmd) return 2;
+  const { file } = cmd;
+  const opts = cmd.values as { json?: string; html?: string; threshold?: string[]; quiet?: boolean };
   const thresholds: Record<string, number> = {};
-  for (const t of parsed.values.threshold ?? []) {
+  for (const t of opts.threshold ?? []) {
     const m = /^([A-Za-z]+)=([0-9.eE+-]+)$/.exec(t);
     if (!m || !(m[1] in THRESHOLDS) || !Number.isFinite(Number(m[2])) || Number(m[2]) < 0) {
       err.write(`pcap-analyzer analyze: bad --threshold "${visibleText(t, 80)}"; known: ${Object.keys(THRESHOLDS).join(', ')}\n`);
@@ -152,14 +161,9 @@ async function analyze(args: string[], out: NodeJS.WritableStream, err: NodeJS.W
     }
     thresholds[m[1]] = Number(m[2]);
   }
-  let src;
-  try {
-    src = await fileSource(file);
-  } catch (e) {
-    err.write(`pcap-analyzer: cannot open ${visibleText(file, 200)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
-    return 2;
-  }
-  const tty = (err as NodeJS.WriteStream).isTTY === true && !parsed.values.quiet;
+  const src = await openCapture(file, err);
+  if (!src) return 2;
+  const tty = (err as NodeJS.WriteStream).isTTY === true && !opts.quiet;
   const report = await analyzeCapture(src.source, {
     totalBytes: src.size,
     fileName: basename(file),
@@ -169,26 +173,22 @@ async function analyze(args: string[], out: NodeJS.WritableStream, err: NodeJS.W
   });
   if (tty) err.write('\r\u001b[K');
   const status = exitStatus(report.summary);
-  if (status === 2) {
-    const reason = report.summary.warnings.find((w) => w.severity === 'error');
-    err.write(`pcap-analyzer: ${visibleText(file, 200)}: ${reason ? reason.message : 'unreadable'}\n`);
-    return 2;
-  }
+  if (status === 2) return unreadable(file, report.summary, err);
   const json = `${terminalSafeJson(report)}\n`;
-  if (parsed.values.json === '-') {
+  if (opts.json === '-') {
     out.write(json);
     return status;
   }
-  if (parsed.values.json) await writeFile(parsed.values.json, json);
-  if (parsed.values.html) {
+  if (opts.json) await writeFile(opts.json, json);
+  if (opts.html) {
     const template = viewerTemplate();
     if (!template) {
       err.write('pcap-analyzer analyze: the report viewer is not built (run npm run build), so --html cannot be written\n');
       return 2;
     }
-    await writeFile(parsed.values.html, embedReport(await readFile(template, 'utf8'), report));
+    await writeFile(opts.html, embedReport(await readFile(template, 'utf8'), report));
   }
-  if (!parsed.values.quiet) out.write(formatReport(file, report));
+  if (!opts.quiet) out.write(formatReport(file, report));
   return status;
 }
 

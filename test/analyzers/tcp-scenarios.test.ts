@@ -13,6 +13,7 @@ import { writePcap } from '../helpers/capture-writer.js';
 import { ETHERTYPE, IPPROTO, TcpConversation, ethernet, icmp, ipv4, ipv4Tcp, tcp, type TimedFrame } from '../helpers/packet-builder.js';
 import { hasTshark, tempDir, tsharkFields } from '../helpers/tshark.js';
 import { runAnalyzers } from './harness.js';
+import { TCP_EVENT_NAMES } from '../../worker/report/sections/tcp.js';
 
 const CLIENT = '10.0.0.1:40000';
 const SERVER = '10.0.0.2:80';
@@ -489,23 +490,7 @@ describe('TcpAnalyzer: bounded memory', () => {
 describe.skipIf(!hasTshark())('TcpAnalyzer fixtures vs tshark 4.0, frame by frame', () => {
   const tmp = tempDir('tcp-fixtures-');
   afterAll(() => tmp.cleanup());
-  const NAMES = [
-    'retransmission',
-    'fast_retransmission',
-    'spurious_retransmission',
-    'duplicate_ack',
-    'lost_segment',
-    'ack_lost_segment',
-    'out_of_order',
-    'zero_window',
-    'zero_window_probe',
-    'zero_window_probe_ack',
-    'window_full',
-    'window_update',
-    'keep_alive',
-    'keep_alive_ack',
-    'reused_ports',
-  ];
+  const NAMES = TCP_EVENT_NAMES.filter((n) => n !== 'rst');
   const BITS: Record<string, number> = {
     retransmission: 0x1,
     lost_segment: 0x2,

@@ -1,4 +1,5 @@
 import type { Report } from '../../worker/index.js';
+import { TCP_EVENT_NAMES } from '../../worker/report/sections/tcp.js';
 import type { ManifestEntry, Reference } from './corpus.js';
 import { isKnownDifference } from './known-differences.js';
 
@@ -15,21 +16,11 @@ export interface ConformanceRow {
 
 const PROTOCOLS = ['eth', 'ip', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'dns'] as const;
 
-/** tcp.analysis flags compared; the reference keys are `tcp.analysis.<name>`. */
-export const TCP_FLAGS = [
-  'retransmission',
-  'fast_retransmission',
-  'spurious_retransmission',
-  'duplicate_ack',
-  'lost_segment',
-  'ack_lost_segment',
-  'out_of_order',
-  'zero_window',
-  'window_full',
-  'window_update',
-  'keep_alive',
-  'reused_ports',
-] as const;
+/**
+ * tcp.analysis flags compared: every Wireshark flag the report counts; the reference has a key
+ * `tcp.analysis.<name>` for those tshark was asked about (RST is compared as tcp.flags.reset).
+ */
+export const TCP_FLAGS = TCP_EVENT_NAMES.filter((n) => n !== 'rst');
 
 function framesByProtocol(fb: Record<string, number>, name: string): number {
   return (fb[name] ?? 0) + (fb[`...${name}`] ?? 0);
