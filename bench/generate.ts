@@ -268,3 +268,57 @@ export function generateCapture(opts: GenerateOptions): { packets: number; bytes
   closeSync(fd);
   return { packets, bytes: written };
 }
+
+/**
+ * A SYN scan/flood of `flows` distinct TCP flows, one 58-byte SYN each, as pcap chunks produced on the
+ * fly (never held whole): the worst case for per-flow state.
+ */
+export function* synFloodChunks(flows: number): Generator<Uint8Array> {
+  const header = new Uint8Array(24);
+  const hv = new DataView(header.buffer);
+  hv.setUint32(0, 0xa1b2c3d4, true);
+  hv.setUint16(4, 2, true);
+  hv.setUint16(6, 4, true);
+  hv.setUint32(16, 65535, true);
+  hv.setUint32(20, 1, true);
+  yield header;
+  const recLen = 16 + 58;
+  const perChunk = 10_000;
+  const chunk = new Uint8Array(recLen * perChunk);
+  const dv = new DataView(chunk.buffer);
+  for (let done = 0; done < flows; done += perChunk) {
+    const count = Math.min(perChunk, flows - done);
+    for (let k = 0; k < count; k++) {
+      const i = done + k;
+      const o = k * recLen;
+      dv.setUint32(o, 1_700_000_000 + Math.floor(i / 100_000), true);
+      dv.setUint32(o + 4, (i % 100_000) * 10, true);
+      dv.setUint32(o + 8, 58, true);
+      dv.setUint32(o + 12, 58, true);
+      const p = o + 16;
+      chunk.fill(0, p, p + 58);
+      dv.setUint16(p + 12, 0x0800);
+      dv.setUint8(p + 14, 0x45);
+      dv.setUint16(p + 16, 44);
+      dv.setUint8(p + 22, 64);
+      dv.setUint8(p + 23, 6);
+      dv.setUint32(p + 26, 0x0a000000 + (i >>> 16)); // the source changes every 65,536 flows
+      dv.setUint32(p + 30, 0xc0a80001);
+      dv.setUint16(p + 34, 1024 + ((i & 0xffff) % 60000));
+      dv.setUint16(p + 36, 80 + ((i & 0xffff) >= 60000 ? 1 : 0));
+      dv.setUint32(p + 38, i);
+      dv.setUint8(p + 46, 0x60);
+      dv.setUint8(p + 47, 0x02);
+      dv.setUint16(p + 48, 1024);
+      dv.setUint32(p + 54, 0x020405b4);
+    }
+    yield count === perChunk ? chunk : chunk.subarray(0, count * recLen);
+  }
+}
+
+/** Writes `synFloodChunks(flows)` to a file. */
+export function generateSynFlood(path: string, flows: number): void {
+  const fd = openSync(path, 'w');
+  for (const chunk of synFloodChunks(flows)) writeSync(fd, chunk);
+  closeSync(fd);
+}

@@ -11,6 +11,7 @@ const { source } = await fileSource(file);
 const t0 = performance.now();
 let packets = 0;
 let reportBytes = 0;
+let untrackedFlows = 0;
 if (mode === 'walk') {
   packets = (await bareWalk(source)).packets;
 } else if (mode === 'info') {
@@ -19,8 +20,9 @@ if (mode === 'walk') {
   const report = await analyzeCapture(source, mode === 'analyze' ? {} : { security: false });
   packets = report.summary.packets;
   reportBytes = JSON.stringify(report).length;
+  untrackedFlows = report.conversations.untrackedFlows;
 } else {
   throw new Error(`unknown mode ${mode}`);
 }
 const ms = performance.now() - t0;
-process.stdout.write(`${JSON.stringify({ mode, ms, packets, reportBytes, maxRssKB: process.resourceUsage().maxRSS })}\n`);
+process.stdout.write(`${JSON.stringify({ mode, ms, packets, reportBytes, untrackedFlows, maxRssKB: process.resourceUsage().maxRSS })}\n`);

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildSync } from 'esbuild';
-import { generateCapture } from './generate.js';
+import { generateCapture, generateSynFlood } from './generate.js';
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     file: { type: 'string' },
     'skip-tshark-default': { type: 'boolean', default: false },
+    /** Also measure a SYN flood of this many distinct flows (worst case for per-flow state); 0 = skip. */
+    'flood-flows': { type: 'string', default: '2000000' },
     tsx: { type: 'boolean', default: false },
   },
 });
@@ -50,6 +52,7 @@ interface Sample {
   packets: number;
   maxRssKB: number;
   reportBytes?: number;
+  untrackedFlows?: number;
 }
 
 function median(xs: number[]): number {
@@ -57,14 +60,20 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function measureNode(mode: string): Sample {
+function measureNode(mode: string, target = file, times = runs): Sample {
   const samples: Sample[] = [];
-  for (let i = 0; i < runs; i++) {
-    const r = spawnSync(process.execPath, [...measureArgs, mode, file], { encoding: 'utf8' });
+  for (let i = 0; i < times; i++) {
+    const r = spawnSync(process.execPath, [...measureArgs, mode, target], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${mode} failed: ${r.stderr}`);
     samples.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as Sample);
   }
-  return { ms: median(samples.map((s) => s.ms)), packets: samples[0].packets, maxRssKB: median(samples.map((s) => s.maxRssKB)), reportBytes: samples[0].reportBytes };
+  return {
+    ms: median(samples.map((s) => s.ms)),
+    packets: samples[0].packets,
+    maxRssKB: median(samples.map((s) => s.maxRssKB)),
+    reportBytes: samples[0].reportBytes,
+    untrackedFlows: samples[0].untrackedFlows,
+  };
 }
 
 function have(cmd: string): boolean {
@@ -129,4 +138,14 @@ const tsharkDefault = rows.find((r) => r.name.startsWith('tshark expert pass, de
 if (tsharkDefault) lines.push(`full analysis vs tshark (default preferences): ${(tsharkDefault.s.ms / analyze.ms).toFixed(1)}× faster`);
 if (analyze.reportBytes) lines.push(`report size: ${(analyze.reportBytes / 1e6).toFixed(2)} MB of JSON`);
 lines.push(`security detectors: ${(((analyze.ms - noSecurity.ms) / analyze.ms) * 100).toFixed(1)}% of the full analysis time (budget 15%)`);
+const floodFlows = Number(values['flood-flows']);
+if (floodFlows > 0) {
+  const floodFile = join(outDir, `syn-flood-${floodFlows}.pcap`);
+  if (!existsSync(floodFile)) generateSynFlood(floodFile, floodFlows);
+  const flood = measureNode('analyze', floodFile, 1);
+  lines.push(
+    `SYN flood of ${floodFlows.toLocaleString('en-US')} distinct flows (${(statSync(floodFile).size / 1e6).toFixed(0)} MB, worst case for per-flow state): ` +
+      `${(flood.ms / 1000).toFixed(2)} s, peak RSS ${(flood.maxRssKB / 1024).toFixed(0)} MB, ${(flood.untrackedFlows ?? 0).toLocaleString('en-US')} flows counted but not tracked`,
+  );
+}
 process.stdout.write(`${lines.join('\n')}\n`);
