@@ -25,11 +25,15 @@ export function tupleAddress(version: number, words: Uint32Array, off: number): 
 // Statistics records, one per entry, in one Float64Array each: a packet updates one record (one cache
 // line for a pair), not one cell in each of several columns.
 /** Pair record (8 numbers): packets and bytes from side A (+0, +1) and side B (+2, +3), first and last time. */
-const PAIR_STRIDE = 8;
-const P_FIRST = 4;
-const P_LAST = 5;
+const enum Pair {
+  FIRST = 4,
+  LAST = 5,
+  SIZE = 8,
+}
 /** Endpoint record (4 numbers): packets and bytes sent (+0, +1) and received (+2, +3). */
-const HOST_STRIDE = 4;
+const enum Host {
+  SIZE = 4,
+}
 
 /** `a` with room for `entries` records of `stride` numbers (doubling). */
 function ensureRecords(a: Float64Array<ArrayBuffer>, entries: number, stride: number): Float64Array<ArrayBuffer> {
@@ -50,9 +54,9 @@ function ensureRecords(a: Float64Array<ArrayBuffer>, entries: number, stride: nu
  */
 export class ConversationsAnalyzer implements Analyzer<ConversationsSection> {
   private readonly pairs = new TupleTable(MAX_IP_PAIRS, 1024);
-  private pairStats = new Float64Array(1024 * PAIR_STRIDE);
+  private pairStats = new Float64Array(1024 * Pair.SIZE);
   private readonly hosts = new TupleTable(MAX_ENDPOINT_ENTRIES, 1024);
-  private hostStats = new Float64Array(1024 * HOST_STRIDE);
+  private hostStats = new Float64Array(1024 * Host.SIZE);
   private untrackedPairs = 0;
   private untrackedHosts = 0;
 
@@ -97,8 +101,8 @@ export class ConversationsAnalyzer implements Analyzer<ConversationsSection> {
     const len = v.wireLen;
     this.countPair(pair, this.flowPairDir[row] ^ dir, len, v.time);
     const hs = this.hostStats;
-    const src = this.flowHost[row * 2 + dir] * HOST_STRIDE;
-    const dst = this.flowHost[row * 2 + (dir ^ 1)] * HOST_STRIDE + 2;
+    const src = this.flowHost[row * 2 + dir] * Host.SIZE;
+    const dst = this.flowHost[row * 2 + (dir ^ 1)] * Host.SIZE + 2;
     hs[src]++;
     hs[src + 1] += len;
     hs[dst]++;
@@ -152,9 +156,9 @@ export class ConversationsAnalyzer implements Analyzer<ConversationsSection> {
     if (idx < 0) {
       idx = p.insert(idx, version, 0);
       if (idx >= 0) {
-        const ps = (this.pairStats = ensureRecords(this.pairStats, p.capacity, PAIR_STRIDE));
-        ps[idx * PAIR_STRIDE + P_FIRST] = v.time;
-        ps[idx * PAIR_STRIDE + P_LAST] = v.time;
+        const ps = (this.pairStats = ensureRecords(this.pairStats, p.capacity, Pair.SIZE));
+        ps[idx * Pair.SIZE + Pair.FIRST] = v.time;
+        ps[idx * Pair.SIZE + Pair.LAST] = v.time;
       } else this.untrackedPairs++;
     }
     this.pairIdx = idx;
@@ -177,12 +181,12 @@ export class ConversationsAnalyzer implements Analyzer<ConversationsSection> {
 
   private countPair(idx: number, dir: number, len: number, time: number): void {
     const ps = this.pairStats;
-    const r = idx * PAIR_STRIDE;
+    const r = idx * Pair.SIZE;
     const o = r + (dir === 0 ? 0 : 2);
     ps[o]++;
     ps[o + 1] += len;
-    if (time < ps[r + P_FIRST]) ps[r + P_FIRST] = time;
-    if (time > ps[r + P_LAST]) ps[r + P_LAST] = time;
+    if (time < ps[r + Pair.FIRST]) ps[r + Pair.FIRST] = time;
+    if (time > ps[r + Pair.LAST]) ps[r + Pair.LAST] = time;
   }
 
   /** Counts the address in the hosts key (words 0–3) as sender (col 0) or receiver (col 2); returns its index or -1. */
@@ -195,10 +199,10 @@ export class ConversationsAnalyzer implements Analyzer<ConversationsSection> {
         this.untrackedHosts++;
         return -1;
       }
-      this.hostStats = ensureRecords(this.hostStats, h.capacity, HOST_STRIDE);
+      this.hostStats = ensureRecords(this.hostStats, h.capacity, Host.SIZE);
     }
     const hs = this.hostStats;
-    const o = idx * HOST_STRIDE + col;
+    const o = idx * Host.SIZE + col;
     hs[o]++;
     hs[o + 1] += len;
     return idx;
@@ -235,15 +239,15 @@ export class ConversationsAnalyzer implements Analyzer<ConversationsSection> {
     const p = this.pairs;
     const ps = this.pairStats;
     const pairBytes = new Float64Array(p.size);
-    for (let i = 0; i < p.size; i++) pairBytes[i] = ps[i * PAIR_STRIDE + 1] + ps[i * PAIR_STRIDE + 3];
+    for (let i = 0; i < p.size; i++) pairBytes[i] = ps[i * Pair.SIZE + 1] + ps[i * Pair.SIZE + 3];
     const pairIdx = Array.from({ length: p.size }, (_, i) => i).sort((a, b) => pairBytes[b] - pairBytes[a]);
     const ipRows: IpConversation[] = pairIdx.slice(0, MAX_IP_CONVERSATIONS).map((i) => {
-      const r = i * PAIR_STRIDE;
+      const r = i * Pair.SIZE;
       return {
         a: tupleAddress(p.version[i], p.addrA, i * 4),
         b: tupleAddress(p.version[i], p.addrB, i * 4),
-        start: Math.max(0, ps[r + P_FIRST]),
-        duration: Math.max(0, ps[r + P_LAST] - ps[r + P_FIRST]),
+        start: Math.max(0, ps[r + Pair.FIRST]),
+        duration: Math.max(0, ps[r + Pair.LAST] - ps[r + Pair.FIRST]),
         packetsAB: ps[r],
         bytesAB: ps[r + 1],
         packetsBA: ps[r + 2],
@@ -253,7 +257,7 @@ export class ConversationsAnalyzer implements Analyzer<ConversationsSection> {
     const h = this.hosts;
     const hs = this.hostStats;
     const hostRow = (i: number): EndpointRow => {
-      const r = i * HOST_STRIDE;
+      const r = i * Host.SIZE;
       return {
         address: tupleAddress(h.version[i], h.addrA, i * 4),
         packets: hs[r] + hs[r + 2],
@@ -267,8 +271,8 @@ export class ConversationsAnalyzer implements Analyzer<ConversationsSection> {
     const hostBytes = new Float64Array(h.size);
     const hostSent = new Float64Array(h.size);
     for (let i = 0; i < h.size; i++) {
-      hostSent[i] = hs[i * HOST_STRIDE + 1];
-      hostBytes[i] = hs[i * HOST_STRIDE + 1] + hs[i * HOST_STRIDE + 3];
+      hostSent[i] = hs[i * Host.SIZE + 1];
+      hostBytes[i] = hs[i * Host.SIZE + 1] + hs[i * Host.SIZE + 3];
     }
     const hostIdx = Array.from({ length: h.size }, (_, i) => i);
     const byTotal = [...hostIdx].sort((a, b) => hostBytes[b] - hostBytes[a]);

@@ -1,10 +1,10 @@
-import { L4_TCP, L4_UDP, type PacketView } from '../decode/packet.js';
-import { L_DNS, P_DNS, P_LLMNR, P_MDNS, STOP_MALFORMED } from '../decode/protocols.js';
+import { L4, type PacketView } from '../decode/packet.js';
+import { Layer, Proto, Stop } from '../decode/protocols.js';
 import type { DnsSection } from '../report/sections/dns.js';
 import { defaultThresholds, type Thresholds } from '../report/thresholds.js';
 import { ipv4Text, ipv6Text } from './address.js';
 import type { Analyzer, FinishContext } from './analyzer.js';
-import { inspectDnsMessage, type DnsMessageInfo } from './dns-message.js';
+import { DnsMessageReader, type DnsMessageInfo } from './dns-message.js';
 import { dnsRcodeName, dnsTypeName } from './dns-names.js';
 import { DistributionBuilder, SpaceSavingTopK, TopN } from './dns-stats.js';
 
@@ -96,8 +96,8 @@ export interface DnsLimits {
 export const DEFAULT_DNS_LIMITS: DnsLimits = { tracked: 50_000, wiresharkPending: 50_000, names: 2048, servers: 1024 };
 
 interface Query {
-  /** transport|client|port|server|port|id: the key in the tracking table. */
-  conv: string;
+  /** transport|client|port|server|port|id: the key in the tracking table (see `convKey`). */
+  conv: number | string;
   /** Other queries tracked under the same key (same socket pair and id, another question). */
   alt: Query | null;
   frame: number;
@@ -229,7 +229,7 @@ export class DnsAnalyzer implements Analyzer<DnsSection> {
 
   private readonly wireshark = new Map<number | string, WiresharkTx>();
   private readonly wiresharkOrder = new ActivityList<WiresharkTx>();
-  private readonly tracked = new Map<string, Query>();
+  private readonly tracked = new Map<number | string, Query>();
   private trackedCount = 0;
   private readonly order = new ActivityList<Query>();
   private readonly names: SpaceSavingTopK<NameStats>;
@@ -252,11 +252,10 @@ export class DnsAnalyzer implements Analyzer<DnsSection> {
   private frameError = false;
   private srcText = '';
   private dstText = '';
-  /** Compact binary forms of the addresses (2 or 8 UTF-16 code units), for table keys. */
-  private srcKey = '';
-  private dstKey = '';
-  /** Address text by binary form, so tracked queries share one string per address. */
+  /** Address text by binary form, so tracked queries share one string per address: IPv4 by number. */
   private readonly addressText = new Map<string, string>();
+  private readonly v4Text = new Map<number, string>();
+  private readonly reader = new DnsMessageReader();
 
   constructor(options: DnsAnalyzerOptions = {}) {
     const t = { ...defaultThresholds(), ...options.thresholds };
@@ -273,13 +272,13 @@ export class DnsAnalyzer implements Analyzer<DnsSection> {
     const n = v.dnsCount;
     if (n === 0) {
       // No allocation on this path: only DNS-port UDP packets the decoder did not hand over go further.
-      if (v.l4 !== L4_UDP) return;
-      if (v.has(P_MDNS) || v.has(P_LLMNR)) this.fromUdpPayload(v, v.has(P_MDNS) ? KIND_MDNS : KIND_LLMNR, false);
-      else if (v.stop === STOP_MALFORMED && v.stopDetail === L_DNS) this.fromUdpPayload(v, KIND_DNS, true);
+      if (v.l4 !== L4.UDP) return;
+      if (v.has(Proto.MDNS) || v.has(Proto.LLMNR)) this.fromUdpPayload(v, v.has(Proto.MDNS) ? KIND_MDNS : KIND_LLMNR, false);
+      else if (v.stop === Stop.MALFORMED && v.stopDetail === Layer.DNS) this.fromUdpPayload(v, KIND_DNS, true);
       return;
     }
     this.beginFrame(v);
-    const kind = v.has(P_DNS) || v.dnsInIcmpError ? KIND_DNS : v.has(P_MDNS) ? KIND_MDNS : v.has(P_LLMNR) ? KIND_LLMNR : KIND_DNS;
+    const kind = v.has(Proto.DNS) || v.dnsInIcmpError ? KIND_DNS : v.has(Proto.MDNS) ? KIND_MDNS : v.has(Proto.LLMNR) ? KIND_LLMNR : KIND_DNS;
     for (let i = 0; i < n; i++) this.message(v, v.dnsBuf[i], v.dnsOff[i], v.dnsLen[i], kind, v.dnsInIcmpError, false);
     this.endFrame();
   }
@@ -328,7 +327,7 @@ export class DnsAnalyzer implements Analyzer<DnsSection> {
       this.extra.icmpQuoted++;
       return;
     }
-    const m = inspectDnsMessage(buf, off, len);
+    const m = this.reader.inspect(buf, off, len);
     if (!m || m.short) {
       if (!this.cutByCapture(v)) this.malformed++;
       // Wireshark tracks the transaction of a short message (id and flags) but shows no dns.time.
@@ -337,13 +336,13 @@ export class DnsAnalyzer implements Analyzer<DnsSection> {
     }
     if (kind === KIND_MDNS) this.extra.mdnsMessages++;
     else if (kind === KIND_LLMNR) this.extra.llmnrMessages++;
-    if (v.dnsOverTcp && v.l4 === L4_TCP) this.overTcp++;
+    if (v.dnsOverTcp && v.l4 === L4.TCP) this.overTcp++;
     if (brokenName || (m.questionError !== null && !(m.questionError === 'truncated' && this.cutByCapture(v)))) this.malformed++;
     if (m.response) bump(this.rcodes, m.fullRcode);
     else if (m.name !== null) bump(this.qtypes, m.qtype);
 
     this.wiresharkMatch(v, m);
-    if (kind === KIND_DNS && (v.l4 === L4_UDP || v.l4 === L4_TCP)) {
+    if (kind === KIND_DNS && (v.l4 === L4.UDP || v.l4 === L4.TCP)) {
       if (this.srcText === '') this.addresses(v);
       if (m.response) this.response(v, m);
       else this.query(v, m);
@@ -352,34 +351,53 @@ export class DnsAnalyzer implements Analyzer<DnsSection> {
 
   /** The UDP payload was cut by the snapshot length (a TCP message handed over is always complete). */
   private cutByCapture(v: PacketView): boolean {
-    return v.l4 === L4_UDP && v.payloadCapLen < v.payloadLen;
+    return v.l4 === L4.UDP && v.payloadCapLen < v.payloadLen;
   }
 
   private addresses(v: PacketView): void {
     if (v.ipVersion === 4) {
-      this.srcKey = String.fromCharCode(v.src4 >>> 16, v.src4 & 0xffff);
-      this.dstKey = String.fromCharCode(v.dst4 >>> 16, v.dst4 & 0xffff);
+      this.srcText = this.text4(v.src4);
+      this.dstText = this.text4(v.dst4);
     } else {
-      this.srcKey = v6Key(v.buf, v.srcAddrOff);
-      this.dstKey = v6Key(v.buf, v.dstAddrOff);
+      this.srcText = this.text6(v6Key(v.buf, v.srcAddrOff), v.buf, v.srcAddrOff);
+      this.dstText = this.text6(v6Key(v.buf, v.dstAddrOff), v.buf, v.dstAddrOff);
     }
-    this.srcText = this.text(this.srcKey, v, v.srcAddrOff, v.src4);
-    this.dstText = this.text(this.dstKey, v, v.dstAddrOff, v.dst4);
   }
 
-  private text(key: string, v: PacketView, off: number, a4: number): string {
+  private text4(a: number): string {
+    let t = this.v4Text.get(a);
+    if (t === undefined) {
+      t = ipv4Text(a);
+      if (this.v4Text.size >= ADDRESS_CACHE) this.v4Text.clear();
+      this.v4Text.set(a, t);
+    }
+    return t;
+  }
+
+  private text6(key: string, buf: Uint8Array, off: number): string {
     let t = this.addressText.get(key);
     if (t === undefined) {
-      t = v.ipVersion === 4 ? ipv4Text(a4) : ipv6Text(v.buf, off);
+      t = ipv6Text(buf, off);
       if (this.addressText.size >= ADDRESS_CACHE) this.addressText.clear();
       this.addressText.set(key, t);
     }
     return t;
   }
 
-  /** transport, client, client port, server, server port, id: one compact string. */
-  private convKey(l4: number, clientKey: string, clientPort: number, serverKey: string, serverPort: number, id: number): string {
-    return String.fromCharCode(l4, clientPort, serverPort, id) + clientKey + serverKey;
+  /**
+   * The tracking key of a query: transport, client, client port, server, server port, id. A UDP flow
+   * of the flow table is one (addresses, ports) pair and the client one of its sides, so there the key
+   * is a number made of the flow row, the client's side and the id (no string to build and hash per
+   * message); elsewhere (TCP, whose rows change with port reuse, and flows the table could not hold)
+   * it is one compact string. Numbers and strings never collide as Map keys.
+   */
+  private convKey(v: PacketView, clientIsSource: boolean, id: number): number | string {
+    if (v.l4 === L4.UDP && v.flowIndex >= 0) return (v.flowIndex * 2 + (clientIsSource ? v.flowDir : v.flowDir ^ 1)) * 65536 + id;
+    const src = v.ipVersion === 4 ? String.fromCharCode(v.src4 >>> 16, v.src4 & 0xffff) : v6Key(v.buf, v.srcAddrOff);
+    const dst = v.ipVersion === 4 ? String.fromCharCode(v.dst4 >>> 16, v.dst4 & 0xffff) : v6Key(v.buf, v.dstAddrOff);
+    return clientIsSource
+      ? String.fromCharCode(v.l4, v.srcPort, v.dstPort, id) + src + dst
+      : String.fromCharCode(v.l4, v.dstPort, v.srcPort, id) + dst + src;
   }
 
   // ───────────────────────── Wireshark's dns.time ─────────────────────────
@@ -394,7 +412,7 @@ export class DnsAnalyzer implements Analyzer<DnsSection> {
   }
 
   private wiresharkMatch(v: PacketView, m: DnsMessageInfo): void {
-    if (v.l4 !== L4_UDP && v.l4 !== L4_TCP) return;
+    if (v.l4 !== L4.UDP && v.l4 !== L4.TCP) return;
     const key = this.wiresharkKey(v, m.id);
     const map = this.wireshark;
     const t = v.time;
@@ -442,8 +460,8 @@ export class DnsAnalyzer implements Analyzer<DnsSection> {
   private query(v: PacketView, m: DnsMessageInfo): void {
     const client = this.srcText;
     const server = this.dstText;
-    const conv = this.convKey(v.l4, this.srcKey, v.srcPort, this.dstKey, v.dstPort, m.id);
-    const nameKey = m.name === null ? '' : lower(m.name);
+    const conv = this.convKey(v, true, m.id);
+    const nameKey = m.nameKey;
     const qtype = m.name === null ? -1 : m.qtype;
     const now = v.time;
     const first = this.tracked.get(conv);
@@ -485,9 +503,9 @@ export class DnsAnalyzer implements Analyzer<DnsSection> {
   private response(v: PacketView, m: DnsMessageInfo): void {
     const server = this.srcText;
     const client = this.dstText;
-    const conv = this.convKey(v.l4, this.dstKey, v.dstPort, this.srcKey, v.srcPort, m.id);
+    const conv = this.convKey(v, false, m.id);
     const now = v.time;
-    const nameKey = m.name === null ? '' : lower(m.name);
+    const nameKey = m.nameKey;
     const first = this.tracked.get(conv);
     let q: Query | null = null;
     if (first) {
@@ -669,12 +687,6 @@ export class DnsAnalyzer implements Analyzer<DnsSection> {
       evictedPending: this.extra.evictedPending,
     };
   }
-}
-
-/** Lower-case form, the same string when already lower-case (most names), to save memory. */
-function lower(name: string): string {
-  const l = name.toLowerCase();
-  return l === name ? name : l;
 }
 
 function v6Key(buf: Uint8Array, off: number): string {

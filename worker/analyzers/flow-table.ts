@@ -1,5 +1,5 @@
-import { L4_ICMP, L4_ICMPV6, L4_NONE, L4_TCP, L4_UDP, TCP_ACK, TCP_SYN, type PacketView } from '../decode/packet.js';
-import { L_TCP, STOP_MALFORMED, STOP_TRUNCATED } from '../decode/protocols.js';
+import { L4, TcpFlag, type PacketView } from '../decode/packet.js';
+import { Layer, Stop } from '../decode/protocols.js';
 import { TupleTable } from './tuple-table.js';
 
 /** Flows tracked individually; beyond this, packets of new flows are counted but not tabled. */
@@ -115,11 +115,11 @@ export class FlowTable {
       this.trackUdp(v, v.ipLayerVersion[layer], false);
     }
     const l4 = v.l4;
-    if (l4 === L4_TCP) {
+    if (l4 === L4.TCP) {
       this.realTcp(v);
       return;
     }
-    if (l4 === L4_UDP) {
+    if (l4 === L4.UDP) {
       this.loadInnermost(v);
       this.tuples.setPorts(v.srcPort, v.dstPort);
       const idx = this.trackUdp(v, v.ipVersion, true);
@@ -129,11 +129,11 @@ export class FlowTable {
       v.flowDir = this.tuples.dir;
       return;
     }
-    if (l4 === L4_ICMP || l4 === L4_ICMPV6) {
+    if (l4 === L4.ICMP || l4 === L4.ICMPV6) {
       if (v.icmpInnerValid && v.icmpInnerProto === 6 && v.icmpInnerTcpCapLen >= 16) this.quotedTcp(v);
       return;
     }
-    if (l4 === L4_NONE && v.ipProto === 6 && v.stopDetail === L_TCP && (v.stop === STOP_TRUNCATED || v.stop === STOP_MALFORMED)) {
+    if (l4 === L4.NONE && v.ipProto === 6 && v.stopDetail === Layer.TCP && (v.stop === Stop.TRUNCATED || v.stop === Stop.MALFORMED)) {
       this.partialTcp(v);
     }
   }
@@ -163,19 +163,19 @@ export class FlowTable {
     L.hl = hl;
     L.wscale = v.tcpWscale;
     L.mss = v.tcpMss;
-    const cutHere = v.stopDetail === L_TCP;
+    const cutHere = v.stopDetail === Layer.TCP;
     if (hl < 20) {
       // Bogus header length (only if the decoder hands these over as TCP): analysed with
       // tcp.len = reported − hl, nothing shown (spec §5 step 7, §12 #11).
       L.seglen = this.bogusSeglen(v, hl);
       L.truncated = false;
-    } else if (cutHere && v.stop === STOP_MALFORMED) {
+    } else if (cutHere && v.stop === Stop.MALFORMED) {
       // Reported length shorter than the header: tcp.len unknown, and the header cannot be whole.
       L.seglen = -1;
       L.truncated = true;
     } else {
       L.seglen = v.payloadLen;
-      L.truncated = cutHere && v.stop === STOP_TRUNCATED;
+      L.truncated = cutHere && v.stop === Stop.TRUNCATED;
     }
     L.tapped = hl >= 20 && !L.truncated;
     this.loadInnermost(v);
@@ -260,9 +260,9 @@ export class FlowTable {
     L.superseded = -1;
     L.reusedPorts = false;
     L.synSameIsn = false;
-    let idx = t.lookup(version, L4_TCP);
+    let idx = t.lookup(version, L4.TCP);
     if (idx < 0) {
-      idx = t.insert(idx, version, L4_TCP);
+      idx = t.insert(idx, version, L4.TCP);
       if (idx < 0) {
         this.untracked(v, true);
         return false;
@@ -272,8 +272,8 @@ export class FlowTable {
     }
     const seq = L.seq >>> 0;
     const flags = L.flags;
-    const synAck = flags & (TCP_SYN | TCP_ACK);
-    if (synAck === TCP_SYN) {
+    const synAck = flags & (TcpFlag.SYN | TcpFlag.ACK);
+    if (synAck === TcpFlag.SYN) {
       const base = t.dir === 0 ? this.baseSeqAB[idx] : this.baseSeqBA[idx];
       if (base >= 0) {
         if (base !== seq) {
@@ -292,7 +292,7 @@ export class FlowTable {
           L.synSameIsn = true;
         }
       }
-    } else if (synAck === (TCP_SYN | TCP_ACK)) {
+    } else if (synAck === (TcpFlag.SYN | TcpFlag.ACK)) {
       // A SYN/ACK with another ISN: reused_ports and a new base, but no new stream in 4.0.
       const side = t.dir === 0 ? this.baseSeqAB : this.baseSeqBA;
       if (side[idx] >= 0 && side[idx] !== seq) {
@@ -304,8 +304,8 @@ export class FlowTable {
     if (L.seglen >= 0) {
       const fwd = dir === 0 ? this.baseSeqAB : this.baseSeqBA;
       const rev = dir === 0 ? this.baseSeqBA : this.baseSeqAB;
-      if (fwd[idx] < 0) fwd[idx] = flags & TCP_SYN ? seq : (seq - 1) >>> 0;
-      if (rev[idx] < 0 && flags & TCP_ACK) rev[idx] = (L.ack - 1) >>> 0;
+      if (fwd[idx] < 0) fwd[idx] = flags & TcpFlag.SYN ? seq : (seq - 1) >>> 0;
+      if (rev[idx] < 0 && flags & TcpFlag.ACK) rev[idx] = (L.ack - 1) >>> 0;
     }
     L.idx = idx;
     L.stream = this.streamId[idx];
@@ -338,9 +338,9 @@ export class FlowTable {
   /** Finds or starts the UDP flow of the tuple in the tuple table's key; counts the packet. */
   private trackUdp(v: PacketView, version: number, innermost: boolean): number {
     const t = this.tuples;
-    let idx = t.lookup(version, L4_UDP);
+    let idx = t.lookup(version, L4.UDP);
     if (idx < 0) {
-      idx = t.insert(idx, version, L4_UDP);
+      idx = t.insert(idx, version, L4.UDP);
       if (idx < 0) {
         this.untracked(v, false);
         return -1;
@@ -374,7 +374,7 @@ export class FlowTable {
   private untracked(v: PacketView, isTcp: boolean): void {
     // The table is full: the packet is counted so totals stay honest, but its flow cannot be followed.
     this.untrackedPackets++;
-    if (!isTcp || this.tcp.flags & TCP_SYN) this.untrackedFlows++;
+    if (!isTcp || this.tcp.flags & TcpFlag.SYN) this.untrackedFlows++;
   }
 
   /** Endpoint of side A or B of flow `idx` as text, e.g. "10.0.0.1" / "2001:db8::1". */
@@ -387,7 +387,7 @@ export class FlowTable {
   }
 
   isTcp(idx: number): boolean {
-    return this.tuples.proto[idx] === L4_TCP;
+    return this.tuples.proto[idx] === L4.TCP;
   }
 
   private grow(cap: number): void {

@@ -1,5 +1,5 @@
-import { L4_ICMP, L4_ICMPV6, type PacketView } from '../decode/packet.js';
-import { P_ICMP, P_ICMPV6 } from '../decode/protocols.js';
+import { L4, type PacketView } from '../decode/packet.js';
+import { Proto } from '../decode/protocols.js';
 import type { IcmpSection } from '../report/sections/traffic.js';
 import { ipv4Text, ipv6TextFromWords } from './address.js';
 import type { Analyzer } from './analyzer.js';
@@ -166,14 +166,14 @@ export class IcmpAnalyzer implements Analyzer<IcmpSection> {
 
   onPacket(v: PacketView): void {
     const l4 = v.l4;
-    if (l4 !== L4_ICMP && l4 !== L4_ICMPV6) {
+    if (l4 !== L4.ICMP && l4 !== L4.ICMPV6) {
       // An ICMP header shorter than 4 bytes: tshark 4.0 still shows `icmpv6`, but not `icmp`.
-      if (v.has(P_ICMPV6)) this.messages++;
+      if (v.has(Proto.ICMPV6)) this.messages++;
       return;
     }
-    if (l4 === L4_ICMP && v.payloadCapLen === 0 && icmpv4Bytes(v) < 6) return;
+    if (l4 === L4.ICMP && v.payloadCapLen === 0 && icmpv4Bytes(v) < 6) return;
     this.messages++;
-    const version = l4 === L4_ICMP ? 4 : 6;
+    const version = l4 === L4.ICMP ? 4 : 6;
     const type = v.icmpType;
     const code = v.icmpCode;
     const key = (version << 16) | (type << 8) | code;

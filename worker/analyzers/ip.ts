@@ -1,5 +1,5 @@
 import type { PacketView } from '../decode/packet.js';
-import { P_IP, P_IPV6, P_IPV6_FRAG } from '../decode/protocols.js';
+import { Proto } from '../decode/protocols.js';
 import type { IpSection } from '../report/sections/traffic.js';
 import type { Analyzer } from './analyzer.js';
 import { hashAddress16, QuadKeyTable } from './stats.js';
@@ -62,9 +62,9 @@ export class IpAnalyzer implements Analyzer<IpSection> {
   untrackedFragments = 0;
 
   onPacket(v: PacketView): void {
-    if (v.has(P_IP)) this.v4++;
-    const fragHdr = v.has(P_IPV6_FRAG);
-    if (v.has(P_IPV6)) this.v6++;
+    if (v.has(Proto.IP)) this.v4++;
+    const fragHdr = v.has(Proto.IPV6_FRAG);
+    if (v.has(Proto.IPV6)) this.v6++;
     if (fragHdr) this.framesFragHeader++;
     if (v.ipVersion !== 0) this.ttl[v.ttl]++;
     if (v.ipLengthExceeded) this.exceeds++;

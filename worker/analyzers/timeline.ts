@@ -1,12 +1,15 @@
-import { P_TCP, P_UDP } from '../decode/protocols.js';
+import { Proto } from '../decode/protocols.js';
 import type { PacketView } from '../decode/packet.js';
 import { MAX_BINS, type TimelineSection } from '../report/sections/timeline.js';
 import type { Analyzer, FinishContext } from './analyzer.js';
 import type { FlowTable } from './flow-table.js';
 import { AdaptiveBins } from './series.js';
 
-/** Flows that get their own throughput series while the capture is read (the heavy-hitter candidates). */
-export const TOP_FLOW_CANDIDATES = 64;
+const enum Top {
+  /** Flows that get their own throughput series while the capture is read (the heavy-hitter candidates). */
+  CANDIDATES = 64,
+}
+export const TOP_FLOW_CANDIDATES = Top.CANDIDATES;
 export const TOP_FLOWS = 10;
 /** Event names the timeline accepts (the schema allows 24); later names are counted in `droppedEvents`. */
 export const MAX_EVENT_NAMES = 24;
@@ -15,7 +18,9 @@ export const MAX_EVENT_NAMES = 24;
  * candidate's bytes: without hysteresis, many flows growing in lockstep would swap places on every
  * packet, and each swap clears a series.
  */
-const CANDIDATE_HYSTERESIS = 1.25;
+const enum Hysteresis {
+  FACTOR = 1.25,
+}
 
 /**
  * The IO graph: packets and bytes per time bin, split by transport, plus per-bin counts of named events
@@ -28,7 +33,7 @@ const CANDIDATE_HYSTERESIS = 1.25;
  * flows has a series. The flow table already counts every flow's exact bytes, so the candidates are the
  * flows with the most bytes *so far*: a min-heap keyed by bytes (keys refreshed lazily from the flow
  * table when a newcomer challenges the root); a flow enters when it exceeds the smallest candidate by
- * CANDIDATE_HYSTERESIS, and the evicted candidate's series is discarded. At the end the TOP_FLOWS
+ * Hysteresis.FACTOR, and the evicted candidate's series is discarded. At the end the TOP_FLOWS
  * largest flows by total bytes that are candidates are reported.
  * Approximation: a flow that became heavy late has zeros in its series for the time before it entered
  * the candidate set (its earlier bytes are in the flow's totals but not in its series); a flow that is
@@ -78,8 +83,8 @@ export class TimelineAnalyzer implements Analyzer<TimelineSection> {
     const len = v.wireLen;
     this.packets[b]++;
     this.bytes[b] += len;
-    if (v.has(P_TCP)) this.tcpBytes[b] += len;
-    else if (v.has(P_UDP)) this.udpBytes[b] += len;
+    if (v.has(Proto.TCP)) this.tcpBytes[b] += len;
+    else if (v.has(Proto.UDP)) this.udpBytes[b] += len;
     else this.otherBytes[b] += len;
     const idx = v.flowIndex;
     if (idx >= 0) this.flowBytes(idx, b, len);
@@ -133,7 +138,7 @@ export class TimelineAnalyzer implements Analyzer<TimelineSection> {
     }
     const f = this.flows;
     const total = f.bytesAB[idx] + f.bytesBA[idx];
-    if (this.heapSize < TOP_FLOW_CANDIDATES) {
+    if (this.heapSize < Top.CANDIDATES) {
       const q = this.heapSize++;
       this.heapFlow[q] = idx;
       this.heapBytes[q] = total;
@@ -143,7 +148,7 @@ export class TimelineAnalyzer implements Analyzer<TimelineSection> {
       this.siftUp(q);
       return;
     }
-    if (total <= this.heapBytes[0] * CANDIDATE_HYSTERESIS) return;
+    if (total <= this.heapBytes[0] * Hysteresis.FACTOR) return;
     // Refresh stale keys at the root until the root's key is exact: then it is the smallest candidate.
     for (;;) {
       const r = this.heapFlow[0];
@@ -152,7 +157,7 @@ export class TimelineAnalyzer implements Analyzer<TimelineSection> {
       this.heapBytes[0] = actual;
       this.siftDown(0);
     }
-    if (total <= this.heapBytes[0] * CANDIDATE_HYSTERESIS) return;
+    if (total <= this.heapBytes[0] * Hysteresis.FACTOR) return;
     // Replace the smallest candidate; its series starts over for the newcomer.
     this.heapPos[this.heapFlow[0]] = -1;
     const s = this.candSeries[this.heapSeries[0]];

@@ -12,10 +12,18 @@
  */
 
 /** Positions in `TupleTable.key`. */
-export const K_SRC = 0; // source address words 0–3 (IPv4: word 0, words 1–3 zero)
-export const K_DST = 4; // destination address words 4–7
-export const K_SPORT = 8;
-export const K_DPORT = 9;
+export const enum Key {
+  /** Source address words 0–3 (IPv4: word 0, words 1–3 zero). */
+  SRC = 0,
+  /** Destination address words 4–7. */
+  DST = 4,
+  SPORT = 8,
+  DPORT = 9,
+}
+export const K_SRC = Key.SRC;
+export const K_DST = Key.DST;
+export const K_SPORT = Key.SPORT;
+export const K_DPORT = Key.DPORT;
 
 export class TupleTable {
   /** Number of entries. */
@@ -89,8 +97,8 @@ export class TupleTable {
 
   /** Sets the key's ports. */
   setPorts(sp: number, dp: number): void {
-    this.key[K_SPORT] = sp;
-    this.key[K_DPORT] = dp;
+    this.key[Key.SPORT] = sp;
+    this.key[Key.DPORT] = dp;
   }
 
   /**
@@ -107,8 +115,8 @@ export class TupleTable {
     k[5] = d1;
     k[6] = d2;
     k[7] = d3;
-    k[K_SPORT] = sp;
-    k[K_DPORT] = dp;
+    k[Key.SPORT] = sp;
+    k[Key.DPORT] = dp;
     return this.lookup(version, proto);
   }
 
@@ -126,6 +134,7 @@ export class TupleTable {
     const sp = k[8];
     const dp = k[9];
     // Canonical order so both directions hash alike (any total order will do: it only places entries).
+    // The same hash as hashTuple (kept inline here: this is the per-packet path).
     const swap = s0 !== d0 ? s0 > d0 : s1 !== d1 ? s1 > d1 : s2 !== d2 ? s2 > d2 : s3 !== d3 ? s3 > d3 : sp > dp;
     let h = Math.imul(version * 31 + proto, 0x9e3779b1);
     if (version !== 4) {
@@ -199,8 +208,8 @@ export class TupleTable {
     B[a + 1] = k[5];
     B[a + 2] = k[6];
     B[a + 3] = k[7];
-    this.portA[idx] = k[K_SPORT];
-    this.portB[idx] = k[K_DPORT];
+    this.portA[idx] = k[Key.SPORT];
+    this.portB[idx] = k[Key.DPORT];
     this.version[idx] = version;
     this.proto[idx] = proto;
     return idx;
@@ -240,34 +249,33 @@ export class TupleTable {
   }
 
   private rehash(slots: number): void {
-    this.slots = new Int32Array(slots).fill(-1);
-    this.mask = slots - 1;
-    // Re-insert through `lookup` (entries are unique, so it ends on a free slot); `key` and `dir` are the
-    // caller's, so they are put back afterwards.
-    const k = this.key;
-    const saved = k.slice();
-    const dir = this.dir;
+    const S = (this.slots = new Int32Array(slots).fill(-1));
+    const mask = (this.mask = slots - 1);
+    // Entries are unique, so each goes to the first free slot of its probe sequence: where `lookup`
+    // would have stopped, without comparing keys. (Superseded entries are rows only, not indexed.)
     const A = this.a32;
     const B = this.b32;
     for (let i = 0; i < this.size; i++) {
       if (this.superseded[i]) continue;
       const a = i * 4;
-      k[0] = A[a];
-      k[1] = A[a + 1];
-      k[2] = A[a + 2];
-      k[3] = A[a + 3];
-      k[4] = B[a];
-      k[5] = B[a + 1];
-      k[6] = B[a + 2];
-      k[7] = B[a + 3];
-      k[K_SPORT] = this.portA[i];
-      k[K_DPORT] = this.portB[i];
-      const r = this.lookup(this.version[i], this.proto[i]);
-      if (r < 0) this.slots[-1 - r] = i;
+      let slot = hashTuple(this.version[i], this.proto[i], A[a], A[a + 1], A[a + 2], A[a + 3], this.portA[i], B[a], B[a + 1], B[a + 2], B[a + 3], this.portB[i]) & mask;
+      while (S[slot] >= 0) slot = (slot + 1) & mask;
+      S[slot] = i;
     }
-    k.set(saved);
-    this.dir = dir;
   }
+}
+
+/**
+ * The hash `lookup` computes, for rehashing (a cold path: the twelve arguments are acceptable there).
+ * Keep the two in step.
+ */
+function hashTuple(version: number, proto: number, s0: number, s1: number, s2: number, s3: number, sp: number, d0: number, d1: number, d2: number, d3: number, dp: number): number {
+  const swap = s0 !== d0 ? s0 > d0 : s1 !== d1 ? s1 > d1 : s2 !== d2 ? s2 > d2 : s3 !== d3 ? s3 > d3 : sp > dp;
+  let h = Math.imul(version * 31 + proto, 0x9e3779b1);
+  if (version !== 4) {
+    h = swap ? mix(mix(mix(mix(mix(mix(h, d1), d2), d3), s1), s2), s3) : mix(mix(mix(mix(mix(mix(h, s1), s2), s3), d1), d2), d3);
+  }
+  return swap ? mix(mix(mix(mix(h, d0), dp), s0), sp) : mix(mix(mix(mix(h, s0), sp), d0), dp);
 }
 
 function mix(h: number, x: number): number {

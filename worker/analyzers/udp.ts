@@ -1,4 +1,4 @@
-import { L4_UDP, type PacketView } from '../decode/packet.js';
+import { L4, type PacketView } from '../decode/packet.js';
 import type { UdpSection } from '../report/sections/traffic.js';
 import type { Analyzer, FinishContext } from './analyzer.js';
 import type { FlowTable } from './flow-table.js';
@@ -36,29 +36,41 @@ STATIC_RATES[16] = 11025;
 STATIC_RATES[17] = 22050;
 for (const pt of [14, 25, 26, 28, 31, 32, 33, 34]) STATIC_RATES[pt] = 90000;
 
-// Per-direction state: one Float64Array, STRIDE numbers per slot.
-const N = 0; // packets
-const FIRST_R = 1;
-const LAST_R = 2;
-const SUM_INT = 3; // accepted intervals (spacing estimate)
-const N_INT = 4;
-const PAUSES = 5;
-const J = 6; // spacing-based estimate, seconds
-const MAX_J = 7;
-const MAX_GAP = 8;
-const SSRC = 9; // -1 until the first RTP-looking packet
-const PT = 10;
-const RTP_N = 11;
-const RATE = 12; // 0 unknown, -1 could not be determined
-const LAST_TS = 13; // raw 32-bit RTP timestamp of the last packet
-const TS_EXT = 14; // unwrapped RTP timestamp
-const RTP_FIRST_R = 15;
-const TS_FIRST = 16;
-const TRANSIT = 17; // NaN until known
-const RJ = 18; // RFC 3550 estimate with RTP timestamps, seconds
-const RMAX_J = 19;
-const ROW = 20; // flow row * 2 + direction
-const STRIDE = 21;
+/** Per-direction state: one Float64Array, D.SIZE numbers per slot (a const enum: inlined by bundlers). */
+const enum D {
+  /** Packets. */
+  N = 0,
+  FIRST_R = 1,
+  LAST_R = 2,
+  /** Accepted intervals (spacing estimate). */
+  SUM_INT = 3,
+  N_INT = 4,
+  PAUSES = 5,
+  /** Spacing-based estimate, seconds. */
+  J = 6,
+  MAX_J = 7,
+  MAX_GAP = 8,
+  /** -1 until the first RTP-looking packet. */
+  SSRC = 9,
+  PT = 10,
+  RTP_N = 11,
+  /** 0 unknown, -1 could not be determined. */
+  RATE = 12,
+  /** Raw 32-bit RTP timestamp of the last packet. */
+  LAST_TS = 13,
+  /** Unwrapped RTP timestamp. */
+  TS_EXT = 14,
+  RTP_FIRST_R = 15,
+  TS_FIRST = 16,
+  /** NaN until known. */
+  TRANSIT = 17,
+  /** RFC 3550 estimate with RTP timestamps, seconds. */
+  RJ = 18,
+  RMAX_J = 19,
+  /** Flow row * 2 + direction. */
+  ROW = 20,
+  SIZE = 21,
+}
 
 /**
  * UDP interarrival jitter per flow and direction, after RFC 3550 §6.4.1:
@@ -90,7 +102,7 @@ const STRIDE = 21;
  * counted in `omitted` if they reach 10 packets. Per packet: ~30 arithmetic operations on one slot.
  */
 export class UdpAnalyzer implements Analyzer<UdpSection> {
-  private state = new Float64Array(1024 * STRIDE);
+  private state = new Float64Array(1024 * D.SIZE);
   private slots = 0;
   private readonly free: number[] = [];
   /** Slot of each flow row and direction (row * 2 + dir): -1 none yet, -2 not measured. */
@@ -100,7 +112,7 @@ export class UdpAnalyzer implements Analyzer<UdpSection> {
   constructor(private readonly flows: FlowTable) {}
 
   onPacket(v: PacketView): void {
-    if (v.l4 !== L4_UDP || v.flowIndex < 0) return;
+    if (v.l4 !== L4.UDP || v.flowIndex < 0) return;
     const key = v.flowIndex * 2 + v.flowDir;
     if (key >= this.slotOf.length) this.slotOf = growI32(this.slotOf, key + 2, -1);
     let slot = this.slotOf[key];
@@ -114,12 +126,12 @@ export class UdpAnalyzer implements Analyzer<UdpSection> {
       }
     }
     const s = this.state;
-    const o = slot * STRIDE;
-    const n = s[o + N];
-    s[o + N] = n + 1;
+    const o = slot * D.SIZE;
+    const n = s[o + D.N];
+    s[o + D.N] = n + 1;
     if (n === 0) {
-      s[o + FIRST_R] = R;
-      s[o + LAST_R] = R;
+      s[o + D.FIRST_R] = R;
+      s[o + D.LAST_R] = R;
     } else {
       this.spacing(s, o, R);
     }
@@ -127,32 +139,32 @@ export class UdpAnalyzer implements Analyzer<UdpSection> {
   }
 
   private spacing(s: Float64Array, o: number, R: number): void {
-    const interval = R - s[o + LAST_R];
-    s[o + LAST_R] = R;
-    if (interval > s[o + MAX_GAP]) s[o + MAX_GAP] = interval;
-    const nInt = s[o + N_INT];
-    const mean = nInt > 0 ? s[o + SUM_INT] / nInt : 0;
+    const interval = R - s[o + D.LAST_R];
+    s[o + D.LAST_R] = R;
+    if (interval > s[o + D.MAX_GAP]) s[o + D.MAX_GAP] = interval;
+    const nInt = s[o + D.N_INT];
+    const mean = nInt > 0 ? s[o + D.SUM_INT] / nInt : 0;
     if (nInt >= 3 && interval > PAUSE_FACTOR * mean) {
-      const p = s[o + PAUSES] + 1;
+      const p = s[o + D.PAUSES] + 1;
       if (p < PAUSES_TO_RESTART) {
-        s[o + PAUSES] = p;
+        s[o + D.PAUSES] = p;
         return;
       }
       // The stream settled at a slower rate: start the spacing estimate over from this interval.
-      s[o + PAUSES] = 0;
-      s[o + SUM_INT] = interval;
-      s[o + N_INT] = 1;
+      s[o + D.PAUSES] = 0;
+      s[o + D.SUM_INT] = interval;
+      s[o + D.N_INT] = 1;
       return;
     }
-    s[o + PAUSES] = 0;
+    s[o + D.PAUSES] = 0;
     if (nInt > 0) {
       const d = Math.abs(interval - mean);
-      const j = s[o + J] + (d - s[o + J]) * GAIN;
-      s[o + J] = j;
-      if (j > s[o + MAX_J]) s[o + MAX_J] = j;
+      const j = s[o + D.J] + (d - s[o + D.J]) * GAIN;
+      s[o + D.J] = j;
+      if (j > s[o + D.MAX_J]) s[o + D.MAX_J] = j;
     }
-    s[o + SUM_INT] += interval;
-    s[o + N_INT] = nInt + 1;
+    s[o + D.SUM_INT] += interval;
+    s[o + D.N_INT] = nInt + 1;
   }
 
   private rtp(v: PacketView, s: Float64Array, o: number, R: number): void {
@@ -165,51 +177,53 @@ export class UdpAnalyzer implements Analyzer<UdpSection> {
     const dv = v.l4Dv;
     const ts = dv.getUint32(p + 4);
     const ssrc = dv.getUint32(p + 8);
-    if (s[o + SSRC] < 0) {
-      s[o + SSRC] = ssrc;
-      s[o + PT] = pt;
-      s[o + RTP_N] = 1;
-      s[o + LAST_TS] = ts;
-      s[o + TS_EXT] = ts;
-      s[o + TS_FIRST] = ts;
-      s[o + RTP_FIRST_R] = R;
+    if (s[o + D.SSRC] < 0) {
+      s[o + D.SSRC] = ssrc;
+      s[o + D.PT] = pt;
+      s[o + D.RTP_N] = 1;
+      s[o + D.LAST_TS] = ts;
+      s[o + D.TS_EXT] = ts;
+      s[o + D.TS_FIRST] = ts;
+      s[o + D.RTP_FIRST_R] = R;
       const rate = STATIC_RATES[pt];
-      s[o + RATE] = rate;
-      s[o + TRANSIT] = rate > 0 ? R - ts / rate : NaN;
+      s[o + D.RATE] = rate;
+      s[o + D.TRANSIT] = rate > 0 ? R - ts / rate : NaN;
       return;
     }
-    if (s[o + SSRC] !== ssrc) return;
-    s[o + RTP_N]++;
-    const ext = s[o + TS_EXT] + ((ts - s[o + LAST_TS]) | 0);
-    s[o + LAST_TS] = ts;
-    s[o + TS_EXT] = ext;
-    let rate = s[o + RATE];
+    if (s[o + D.SSRC] !== ssrc) return;
+    s[o + D.RTP_N]++;
+    const ext = s[o + D.TS_EXT] + ((ts - s[o + D.LAST_TS]) | 0);
+    s[o + D.LAST_TS] = ts;
+    s[o + D.TS_EXT] = ext;
+    let rate = s[o + D.RATE];
     if (rate === 0) {
-      const span = R - s[o + RTP_FIRST_R];
-      if (span < RATE_ESTIMATE_SECONDS || s[o + RTP_N] < RATE_ESTIMATE_PACKETS) return;
-      rate = snapRate((ext - s[o + TS_FIRST]) / span);
-      s[o + RATE] = rate;
-      if (rate > 0) s[o + TRANSIT] = R - ext / rate;
+      const span = R - s[o + D.RTP_FIRST_R];
+      if (span < RATE_ESTIMATE_SECONDS || s[o + D.RTP_N] < RATE_ESTIMATE_PACKETS) return;
+      rate = snapRate((ext - s[o + D.TS_FIRST]) / span);
+      s[o + D.RATE] = rate;
+      if (rate > 0) s[o + D.TRANSIT] = R - ext / rate;
       return;
     }
     if (rate < 0) return;
     const transit = R - ext / rate;
-    const prev = s[o + TRANSIT];
-    s[o + TRANSIT] = transit;
+    const prev = s[o + D.TRANSIT];
+    s[o + D.TRANSIT] = transit;
     if (prev !== prev) return; // NaN
     const d = Math.abs(transit - prev);
-    const j = s[o + RJ] + (d - s[o + RJ]) * GAIN;
-    s[o + RJ] = j;
-    if (j > s[o + RMAX_J]) s[o + RMAX_J] = j;
+    const j = s[o + D.RJ] + (d - s[o + D.RJ]) * GAIN;
+    s[o + D.RJ] = j;
+    if (j > s[o + D.RMAX_J]) s[o + D.RMAX_J] = j;
   }
 
   private allocate(key: number, now: number): number {
     let slot: number;
+    let reused = true;
     if (this.free.length > 0) slot = this.free.pop()!;
     else if (this.slots < MAX_TRACKED_DIRECTIONS) {
       slot = this.slots++;
-      if (this.slots * STRIDE > this.state.length) {
-        const grown = new Float64Array(Math.min(MAX_TRACKED_DIRECTIONS, this.slots * 2) * STRIDE);
+      reused = false;
+      if (this.slots * D.SIZE > this.state.length) {
+        const grown = new Float64Array(Math.min(MAX_TRACKED_DIRECTIONS, this.slots * 2) * D.SIZE);
         grown.set(this.state);
         this.state = grown;
       }
@@ -218,11 +232,12 @@ export class UdpAnalyzer implements Analyzer<UdpSection> {
       slot = this.free.pop()!;
     }
     const s = this.state;
-    const o = slot * STRIDE;
-    s.fill(0, o, o + STRIDE);
-    s[o + SSRC] = -1;
-    s[o + TRANSIT] = NaN;
-    s[o + ROW] = key;
+    const o = slot * D.SIZE;
+    // A slot never used is still zero (new typed arrays are): most directions skip the fill call.
+    if (reused) s.fill(0, o, o + D.SIZE);
+    s[o + D.SSRC] = -1;
+    s[o + D.TRANSIT] = NaN;
+    s[o + D.ROW] = key;
     this.slotOf[key] = slot;
     return slot;
   }
@@ -233,10 +248,10 @@ export class UdpAnalyzer implements Analyzer<UdpSection> {
     const limit = now - RECLAIM_IDLE_SECONDS;
     let freed = 0;
     for (let slot = 0; slot < this.slots; slot++) {
-      const o = slot * STRIDE;
-      if (s[o + N] === 1 && s[o + LAST_R] < limit) {
-        this.slotOf[s[o + ROW]] = -2;
-        s[o + N] = 0;
+      const o = slot * D.SIZE;
+      if (s[o + D.N] === 1 && s[o + D.LAST_R] < limit) {
+        this.slotOf[s[o + D.ROW]] = -2;
+        s[o + D.N] = 0;
         this.free.push(slot);
         freed++;
       }
@@ -261,14 +276,14 @@ export class UdpAnalyzer implements Analyzer<UdpSection> {
         if (packets >= MIN_PACKETS) unmeasured++;
         continue;
       }
-      const o = slot * STRIDE;
-      const n = s[o + N];
+      const o = slot * D.SIZE;
+      const n = s[o + D.N];
       if (n < MIN_PACKETS) continue;
-      const useRtp = s[o + RATE] > 0 && s[o + RTP_N] >= MIN_PACKETS && s[o + RTP_N] >= RTP_SHARE * n;
-      const meanInterval = Math.max(0, s[o + LAST_R] - s[o + FIRST_R]) / (n - 1);
+      const useRtp = s[o + D.RATE] > 0 && s[o + D.RTP_N] >= MIN_PACKETS && s[o + D.RTP_N] >= RTP_SHARE * n;
+      const meanInterval = Math.max(0, s[o + D.LAST_R] - s[o + D.FIRST_R]) / (n - 1);
       if (!useRtp && meanInterval > MAX_STREAM_INTERVAL_SECONDS) continue;
-      const jitter = useRtp ? s[o + RJ] : s[o + J];
-      const maxJitter = useRtp ? s[o + RMAX_J] : s[o + MAX_J];
+      const jitter = useRtp ? s[o + D.RJ] : s[o + D.J];
+      const maxJitter = useRtp ? s[o + D.RMAX_J] : s[o + D.MAX_J];
       const a = { ip: ctx.flowAddress(idx, 0), port: f.port(idx, 0) };
       const b = { ip: ctx.flowAddress(idx, 1), port: f.port(idx, 1) };
       rows.push({
@@ -280,7 +295,7 @@ export class UdpAnalyzer implements Analyzer<UdpSection> {
         jitterMs: jitter * 1000,
         maxJitterMs: maxJitter * 1000,
         meanIntervalMs: meanInterval * 1000,
-        maxGap: Math.max(0, s[o + MAX_GAP]),
+        maxGap: Math.max(0, s[o + D.MAX_GAP]),
         order: key,
       });
     }
@@ -294,9 +309,9 @@ export class UdpAnalyzer implements Analyzer<UdpSection> {
     const slot = this.slotOf[flowIndex * 2 + dir];
     if (slot === undefined || slot < 0) return null;
     const s = this.state;
-    const o = slot * STRIDE;
-    const n = s[o + N];
-    return s[o + RATE] > 0 && s[o + RTP_N] >= MIN_PACKETS && s[o + RTP_N] >= RTP_SHARE * n ? 'rtp' : 'spacing';
+    const o = slot * D.SIZE;
+    const n = s[o + D.N];
+    return s[o + D.RATE] > 0 && s[o + D.RTP_N] >= MIN_PACKETS && s[o + D.RTP_N] >= RTP_SHARE * n ? 'rtp' : 'spacing';
   }
 }
 

@@ -9,9 +9,12 @@ export const PCAP_MAGIC_NSEC = 0xa1b23c4d;
 export const PCAP_MAGIC_MODIFIED = 0xa1b2cd34;
 
 /** Wireshark's WTAP_MAX_PACKET_SIZE_STANDARD: larger records mean a corrupt file. */
-export const MAX_CAPLEN = 262144;
+const enum Limit {
+  MAX_CAPLEN = 262144,
+  FILE_HEADER = 24,
+}
+export const MAX_CAPLEN = Limit.MAX_CAPLEN;
 
-const FILE_HEADER = 24;
 
 /** Identifies a pcap magic in either byte order; null when it is not one. */
 export function pcapMagic(dv: DataView, off: number): { le: boolean; nano: boolean; modified: boolean } | null {
@@ -45,13 +48,13 @@ export class PcapFormat implements RecordFormat {
   ) {}
 
   headerBytes(): number {
-    return this.headerDone ? this.recHeader : FILE_HEADER;
+    return this.headerDone ? this.recHeader : Limit.FILE_HEADER;
   }
 
   recordLength(_buf: Uint8Array, dv: DataView, off: number, streamOffset: number): number {
-    if (!this.headerDone) return FILE_HEADER;
+    if (!this.headerDone) return Limit.FILE_HEADER;
     const caplen = dv.getUint32(off + 8, this.le);
-    if (caplen > MAX_CAPLEN) {
+    if (caplen > Limit.MAX_CAPLEN) {
       const packet = this.rec.frame + 1;
       throw new CaptureFormatError(
         'caplen-too-large',

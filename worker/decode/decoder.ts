@@ -3,15 +3,8 @@ import { Defragmenter } from './defrag.js';
 import { DnsTcpReassembler } from './dns-tcp.js';
 import { NAME_ERRORS, skipDnsName } from './dns.js';
 import { decodeIcmp, decodeIcmpv6 } from './icmp.js';
-import {
-  L4_ICMP,
-  L4_ICMPV6,
-  L4_TCP,
-  L4_UDP,
-  MAX_SACK_BLOCKS,
-  PacketView,
-} from './packet.js';
-import * as P from './protocols.js';
+import { L4, MAX_SACK_BLOCKS, PacketView } from './packet.js';
+import { Layer, Proto, Stop } from './protocols.js';
 
 const MAX_TUNNEL_DEPTH = 8;
 const MAX_VLAN_TAGS = 8;
@@ -60,7 +53,7 @@ export class Decoder {
       case 101:
       case 12:
       case 14:
-        v.mark(P.P_RAW);
+        v.mark(Proto.RAW);
         this.ipByVersion(buf, dv, off, end, rep);
         return;
       case 228:
@@ -95,11 +88,11 @@ export class Decoder {
         this.nflog(buf, dv, off, end, rep);
         return;
       case 253:
-        v.mark(P.P_NETLINK);
-        v.halt(P.STOP_NON_IP, P.L_FRAME);
+        v.mark(Proto.NETLINK);
+        v.halt(Stop.NON_IP, Layer.FRAME);
         return;
       default:
-        v.halt(P.STOP_LINK_TYPE, linkType);
+        v.halt(Stop.LINK_TYPE, linkType);
     }
   }
 
@@ -108,10 +101,10 @@ export class Decoder {
   private ethernet(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
     if (end - off < 14) {
-      v.halt(P.STOP_TRUNCATED, P.L_ETH);
+      v.halt(Stop.TRUNCATED, Layer.ETH);
       return;
     }
-    v.mark(P.P_ETH);
+    v.mark(Proto.ETH);
     const typeOrLen = dv.getUint16(off + 12);
     if (typeOrLen <= 1500) {
       this.llc(buf, dv, off + 14, Math.min(end, off + 14 + typeOrLen), Math.min(rep, off + 14 + typeOrLen));
@@ -127,7 +120,7 @@ export class Decoder {
         // An IPv6 packet behind ethertype 0x0800 is shown by Wireshark as ip then ipv6, and io,phs
         // counts the frame under both; reached another way (LINKTYPE_IPV4, AF_INET, PPP, GRE) it
         // counts as ipv6 alone, which ipv4() does. Checked with tshark 4.0 (test/engine/decoders.test.ts).
-        if (end > off && buf[off] >> 4 === 6) v.mark(P.P_IP);
+        if (end > off && buf[off] >> 4 === 6) v.mark(Proto.IP);
         this.ipv4(buf, dv, off, end, rep);
         return;
       case 0x86dd:
@@ -136,13 +129,13 @@ export class Decoder {
       case 0x8100:
       case 0x88a8:
       case 0x9100: {
-        v.mark(type === 0x88a8 ? P.P_8021AD : P.P_VLAN);
+        v.mark(type === 0x88a8 ? Proto.IEEE8021AD : Proto.VLAN);
         if (end - off < 4) {
-          v.halt(P.STOP_TRUNCATED, P.L_VLAN);
+          v.halt(Stop.TRUNCATED, Layer.VLAN);
           return;
         }
         if (tags >= MAX_VLAN_TAGS) {
-          v.halt(P.STOP_TUNNEL_DEPTH, 0);
+          v.halt(Stop.TUNNEL_DEPTH, 0);
           return;
         }
         if (v.vlanId < 0) v.vlanId = dv.getUint16(off) & 0x0fff;
@@ -155,8 +148,8 @@ export class Decoder {
         return;
       }
       case 0x0806:
-        v.mark(P.P_ARP);
-        v.halt(P.STOP_NON_IP, P.L_ETH);
+        v.mark(Proto.ARP);
+        v.halt(Stop.NON_IP, Layer.ETH);
         return;
       case 0x8847:
       case 0x8848:
@@ -166,24 +159,24 @@ export class Decoder {
         this.pppoeSession(buf, dv, off, end, rep);
         return;
       case 0x8863:
-        v.mark(P.P_PPPOED);
-        v.halt(P.STOP_NON_IP, P.L_PPPOE);
+        v.mark(Proto.PPPOED);
+        v.halt(Stop.NON_IP, Layer.PPPOE);
         return;
       case 0x6558:
         this.tunnel(() => this.ethernet(buf, dv, off, end, rep));
         return;
       default:
-        v.halt(P.STOP_ETHERTYPE, type);
+        v.halt(Stop.ETHERTYPE, type);
     }
   }
 
   private llc(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
     if (end - off < 3) {
-      v.halt(P.STOP_TRUNCATED, P.L_LLC);
+      v.halt(Stop.TRUNCATED, Layer.LLC);
       return;
     }
-    v.mark(P.P_LLC);
+    v.mark(Proto.LLC);
     // SNAP with a zero OUI carries an ethertype (802.11 data, Token Ring, FDDI, 802.3 SNAP).
     if (buf[off] === 0xaa && buf[off + 1] === 0xaa && buf[off + 2] === 0x03 && end - off >= 8) {
       const oui = (buf[off + 3] << 16) | (buf[off + 4] << 8) | buf[off + 5];
@@ -192,16 +185,16 @@ export class Decoder {
         return;
       }
     }
-    v.halt(P.STOP_NON_IP, P.L_LLC);
+    v.halt(Stop.NON_IP, Layer.LLC);
   }
 
   private mpls(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
-    v.mark(P.P_MPLS);
+    v.mark(Proto.MPLS);
     // Each label consumes 4 bytes, so the loop is bounded by the frame length.
     for (;;) {
       if (end - off < 4) {
-        v.halt(P.STOP_TRUNCATED, P.L_MPLS);
+        v.halt(Stop.TRUNCATED, Layer.MPLS);
         return;
       }
       const bottom = (buf[off + 2] & 0x01) !== 0;
@@ -210,11 +203,11 @@ export class Decoder {
       if (bottom) {
         if (label === 13 || label === 14) {
           // GAL / OAM alert: an MPLS control channel, not a data payload.
-          v.halt(P.STOP_NON_IP, P.L_MPLS);
+          v.halt(Stop.NON_IP, Layer.MPLS);
           return;
         }
         if (off >= end) {
-          v.halt(P.STOP_TRUNCATED, P.L_MPLS);
+          v.halt(Stop.TRUNCATED, Layer.MPLS);
           return;
         }
         // No protocol field: the payload is guessed from its first nibble, as Wireshark does.
@@ -222,7 +215,7 @@ export class Decoder {
         if (nibble === 4) this.ipv4(buf, dv, off, end, rep);
         else if (nibble === 6) this.ipv6(buf, dv, off, end, rep);
         else if (nibble === 0 && end - off >= 18) this.tunnel(() => this.ethernet(buf, dv, off + 4, end, rep));
-        else v.halt(P.STOP_NON_IP, P.L_MPLS);
+        else v.halt(Stop.NON_IP, Layer.MPLS);
         return;
       }
     }
@@ -230,9 +223,9 @@ export class Decoder {
 
   private pppoeSession(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
-    v.mark(P.P_PPPOES);
+    v.mark(Proto.PPPOES);
     if (end - off < 6) {
-      v.halt(P.STOP_TRUNCATED, P.L_PPPOE);
+      v.halt(Stop.TRUNCATED, Layer.PPPOE);
       return;
     }
     // Wireshark cuts the payload at the PPPoE length (packet-pppoe.c), so an IP header claiming more
@@ -243,10 +236,10 @@ export class Decoder {
 
   private ppp(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number, mayHaveAddress: boolean): void {
     const v = this.view;
-    v.mark(P.P_PPP);
+    v.mark(Proto.PPP);
     if (mayHaveAddress && end - off >= 2 && buf[off] === 0xff && buf[off + 1] === 0x03) off += 2;
     if (end - off < 1) {
-      v.halt(P.STOP_TRUNCATED, P.L_PPP);
+      v.halt(Stop.TRUNCATED, Layer.PPP);
       return;
     }
     let proto: number;
@@ -256,7 +249,7 @@ export class Decoder {
       off += 1;
     } else {
       if (end - off < 2) {
-        v.halt(P.STOP_TRUNCATED, P.L_PPP);
+        v.halt(Stop.TRUNCATED, Layer.PPP);
         return;
       }
       proto = dv.getUint16(off);
@@ -274,33 +267,33 @@ export class Decoder {
         this.mpls(buf, dv, off, end, rep);
         return;
       default:
-        v.halt(P.STOP_NON_IP, P.L_PPP);
+        v.halt(Stop.NON_IP, Layer.PPP);
     }
   }
 
   private chdlc(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
-    v.mark(P.P_CHDLC);
+    v.mark(Proto.CHDLC);
     if (end - off < 4) {
-      v.halt(P.STOP_TRUNCATED, P.L_CHDLC);
+      v.halt(Stop.TRUNCATED, Layer.CHDLC);
       return;
     }
     const proto = dv.getUint16(off + 2);
     if (proto === 0x0800) this.ipv4(buf, dv, off + 4, end, rep);
     else if (proto === 0x86dd) this.ipv6(buf, dv, off + 4, end, rep);
     else if (proto === 0x8847) this.mpls(buf, dv, off + 4, end, rep);
-    else v.halt(P.STOP_NON_IP, P.L_CHDLC);
+    else v.halt(Stop.NON_IP, Layer.CHDLC);
   }
 
   private frameRelay(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
-    v.mark(P.P_FR);
+    v.mark(Proto.FR);
     // Q.922 address: bytes until one with the extension bit (LSB) set, 2 to 4 bytes.
     let p = off;
     while (p < end && p - off < 4 && (buf[p] & 1) === 0) p++;
     p++;
     if (end - p < 2) {
-      v.halt(P.STOP_TRUNCATED, P.L_FR);
+      v.halt(Stop.TRUNCATED, Layer.FR);
       return;
     }
     if (buf[p] === 0x03) {
@@ -312,7 +305,7 @@ export class Decoder {
       else if (nlpid === 0x8e) this.ipv6(buf, dv, p + 1, end, rep);
       else if (nlpid === 0x80 && end - p >= 6 && buf[p + 1] === 0 && buf[p + 2] === 0 && buf[p + 3] === 0)
         this.ethertype(dv.getUint16(p + 4), buf, dv, p + 6, end, rep, 0);
-      else v.halt(P.STOP_NON_IP, P.L_FR);
+      else v.halt(Stop.NON_IP, Layer.FR);
       return;
     }
     // Cisco encapsulation: an ethertype follows the address.
@@ -325,9 +318,9 @@ export class Decoder {
       this.ppp(buf, dv, off, end, rep, true);
       return;
     }
-    v.mark(P.P_NULL);
+    v.mark(Proto.NULL);
     if (end - off < 4) {
-      v.halt(P.STOP_TRUNCATED, P.L_NULL);
+      v.halt(Stop.TRUNCATED, Layer.NULL);
       return;
     }
     let family: number;
@@ -359,15 +352,15 @@ export class Decoder {
         this.ipv6(buf, dv, off + 4, end, rep);
         return;
       default:
-        v.halt(P.STOP_NON_IP, P.L_NULL);
+        v.halt(Stop.NON_IP, Layer.NULL);
     }
   }
 
   private sll(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
-    v.mark(P.P_SLL);
+    v.mark(Proto.SLL);
     if (end - off < 16) {
-      v.halt(P.STOP_TRUNCATED, P.L_SLL);
+      v.halt(Stop.TRUNCATED, Layer.SLL);
       return;
     }
     const hatype = dv.getUint16(off + 2);
@@ -376,9 +369,9 @@ export class Decoder {
 
   private sll2(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
-    v.mark(P.P_SLL);
+    v.mark(Proto.SLL);
     if (end - off < 20) {
-      v.halt(P.STOP_TRUNCATED, P.L_SLL);
+      v.halt(Stop.TRUNCATED, Layer.SLL);
       return;
     }
     this.sllProtocol(dv.getUint16(off + 8), dv.getUint16(off), buf, dv, off + 20, end, rep);
@@ -387,8 +380,8 @@ export class Decoder {
   private sllProtocol(hatype: number, proto: number, buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
     if (hatype === 824) {
-      v.mark(P.P_NETLINK);
-      v.halt(P.STOP_NON_IP, P.L_SLL);
+      v.mark(Proto.NETLINK);
+      v.halt(Stop.NON_IP, Layer.SLL);
       return;
     }
     if (proto === 0x0004) {
@@ -396,7 +389,7 @@ export class Decoder {
       return;
     }
     if (proto <= 1500) {
-      v.halt(P.STOP_NON_IP, P.L_SLL);
+      v.halt(Stop.NON_IP, Layer.SLL);
       return;
     }
     this.ethertype(proto, buf, dv, off, end, rep, 0);
@@ -404,14 +397,14 @@ export class Decoder {
 
   private radiotap(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
-    v.mark(P.P_RADIOTAP);
+    v.mark(Proto.RADIOTAP);
     if (end - off < 8) {
-      v.halt(P.STOP_TRUNCATED, P.L_RADIOTAP);
+      v.halt(Stop.TRUNCATED, Layer.RADIOTAP);
       return;
     }
     const len = dv.getUint16(off + 2, true);
     if (len < 8 || off + len > end) {
-      v.halt(len < 8 ? P.STOP_MALFORMED : P.STOP_TRUNCATED, P.L_RADIOTAP);
+      v.halt(len < 8 ? Stop.MALFORMED : Stop.TRUNCATED, Layer.RADIOTAP);
       return;
     }
     // Flags field (present bit 1) bit 0x10: the 802.11 frame ends with a 4-byte FCS.
@@ -427,9 +420,9 @@ export class Decoder {
 
   private wlan(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
-    v.mark(P.P_WLAN);
+    v.mark(Proto.WLAN);
     if (end - off < 24) {
-      v.halt(P.STOP_TRUNCATED, P.L_WLAN);
+      v.halt(Stop.TRUNCATED, Layer.WLAN);
       return;
     }
     const fc0 = buf[off];
@@ -438,7 +431,7 @@ export class Decoder {
     const subtype = fc0 >> 4;
     if (type !== 2 || (subtype & 0x4) !== 0) {
       // Management, control, and data frames without a body (null functions).
-      v.halt(P.STOP_NON_IP, P.L_WLAN);
+      v.halt(Stop.NON_IP, Layer.WLAN);
       return;
     }
     let hdr = 24;
@@ -449,7 +442,7 @@ export class Decoder {
     }
     if ((fc1 & 0x40) !== 0) {
       // Protected frame: the body is encrypted.
-      v.halt(P.STOP_NON_IP, P.L_WLAN);
+      v.halt(Stop.NON_IP, Layer.WLAN);
       return;
     }
     this.llc(buf, dv, off + hdr, end, rep);
@@ -457,9 +450,9 @@ export class Decoder {
 
   private nflog(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
-    v.mark(P.P_NFLOG);
+    v.mark(Proto.NFLOG);
     if (end - off < 4) {
-      v.halt(P.STOP_TRUNCATED, P.L_NFLOG);
+      v.halt(Stop.TRUNCATED, Layer.NFLOG);
       return;
     }
     const family = buf[off];
@@ -478,26 +471,26 @@ export class Decoder {
       }
       p += (len + 3) & ~3;
     }
-    v.halt(P.STOP_NON_IP, P.L_NFLOG);
+    v.halt(Stop.NON_IP, Layer.NFLOG);
   }
 
   // ───────────────────────── network layer ─────────────────────────
 
   private ipByVersion(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     if (off >= end) {
-      this.view.halt(P.STOP_TRUNCATED, P.L_IPV4);
+      this.view.halt(Stop.TRUNCATED, Layer.IPV4);
       return;
     }
     const version = buf[off] >> 4;
     if (version === 4) this.ipv4(buf, dv, off, end, rep);
     else if (version === 6) this.ipv6(buf, dv, off, end, rep);
-    else this.view.halt(P.STOP_MALFORMED, P.L_IPV4);
+    else this.view.halt(Stop.MALFORMED, Layer.IPV4);
   }
 
   private tunnel(inner: () => void): void {
     const v = this.view;
     if (v.tunnelDepth >= MAX_TUNNEL_DEPTH) {
-      v.halt(P.STOP_TUNNEL_DEPTH, 0);
+      v.halt(Stop.TUNNEL_DEPTH, 0);
       return;
     }
     v.tunnelDepth++;
@@ -507,8 +500,8 @@ export class Decoder {
   private ipv4(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
     if (end - off < 20) {
-      if (end - off >= 1 && buf[off] >> 4 === 4) v.mark(P.P_IP);
-      v.halt(P.STOP_TRUNCATED, P.L_IPV4);
+      if (end - off >= 1 && buf[off] >> 4 === 4) v.mark(Proto.IP);
+      v.halt(Stop.TRUNCATED, Layer.IPV4);
       return;
     }
     const vihl = buf[off];
@@ -517,17 +510,17 @@ export class Decoder {
       this.ipv6(buf, dv, off, end, rep);
       return;
     }
-    v.mark(P.P_IP);
+    v.mark(Proto.IP);
     const ihl = (vihl & 0x0f) * 4;
     if (vihl >> 4 !== 4 || ihl < 20) {
-      v.halt(P.STOP_MALFORMED, P.L_IPV4);
+      v.halt(Stop.MALFORMED, Layer.IPV4);
       return;
     }
     let total = dv.getUint16(off + 2);
     const reported = rep - off;
     if (total === 0) total = reported; // TSO: the NIC fills the length in later
     if (total < ihl) {
-      v.halt(P.STOP_MALFORMED, P.L_IPV4);
+      v.halt(Stop.MALFORMED, Layer.IPV4);
       return;
     }
     if (total > reported) {
@@ -536,7 +529,7 @@ export class Decoder {
       total = reported;
     }
     if (end - off < ihl) {
-      v.halt(P.STOP_TRUNCATED, P.L_IPV4);
+      v.halt(Stop.TRUNCATED, Layer.IPV4);
       return;
     }
     const flagsFrag = dv.getUint16(off + 6);
@@ -562,7 +555,7 @@ export class Decoder {
       v.isFragment = true;
       const done = this.defrag.addV4(v, buf, off + ihl, pEnd, pRep - off - ihl);
       if (!done) {
-        v.halt(P.STOP_FRAGMENT, 0);
+        v.halt(Stop.FRAGMENT, 0);
         return;
       }
       v.reassembled = done.complete;
@@ -575,13 +568,13 @@ export class Decoder {
   private ipv6(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
     if (end - off < 40) {
-      if (end - off >= 1 && buf[off] >> 4 === 6) v.mark(P.P_IPV6);
-      v.halt(P.STOP_TRUNCATED, P.L_IPV6);
+      if (end - off >= 1 && buf[off] >> 4 === 6) v.mark(Proto.IPV6);
+      v.halt(Stop.TRUNCATED, Layer.IPV6);
       return;
     }
-    v.mark(P.P_IPV6);
+    v.mark(Proto.IPV6);
     if (buf[off] >> 4 !== 6) {
-      v.halt(P.STOP_MALFORMED, P.L_IPV6);
+      v.halt(Stop.MALFORMED, Layer.IPV6);
       return;
     }
     let payload = dv.getUint16(off + 4);
@@ -611,30 +604,30 @@ export class Decoder {
       // The cap counts extension headers actually met: 16 are decoded, a 17th stops the walk (it used
       // to be checked before knowing whether another header followed, so 16 headers then UDP failed).
       if (i >= MAX_IPV6_EXT_HEADERS && (next === 0 || next === 43 || next === 44 || next === 60 || next === 51 || next === 135 || next === 139 || next === 140)) {
-        v.halt(P.STOP_MALFORMED, P.L_IPV6_EXT);
+        v.halt(Stop.MALFORMED, Layer.IPV6_EXT);
         return;
       }
       if (next === 0 || next === 43 || next === 60 || next === 51 || next === 135 || next === 139 || next === 140) {
         if (cEnd - p < 8) {
-          v.halt(P.STOP_TRUNCATED, P.L_IPV6_EXT);
+          v.halt(Stop.TRUNCATED, Layer.IPV6_EXT);
           return;
         }
         const len = next === 51 ? (buf[p + 1] + 2) * 4 : (buf[p + 1] + 1) * 8;
         if (p + len > cEnd) {
-          v.halt(P.STOP_TRUNCATED, P.L_IPV6_EXT);
+          v.halt(Stop.TRUNCATED, Layer.IPV6_EXT);
           return;
         }
-        if (next === 51) v.mark(P.P_AH);
+        if (next === 51) v.mark(Proto.AH);
         next = buf[p];
         p += len;
         continue;
       }
       if (next === 44) {
         if (cEnd - p < 8) {
-          v.halt(P.STOP_TRUNCATED, P.L_IPV6_EXT);
+          v.halt(Stop.TRUNCATED, Layer.IPV6_EXT);
           return;
         }
-        v.mark(P.P_IPV6_FRAG);
+        v.mark(Proto.IPV6_FRAG);
         const offFlags = dv.getUint16(p + 2);
         v.ipFragOffset = offFlags & 0xfff8;
         v.ipMoreFragments = (offFlags & 1) !== 0;
@@ -652,7 +645,7 @@ export class Decoder {
         v.addIpLayer(6, dv, off + 8, off + 24);
         const done = this.defrag.addV6(v, buf, p, cEnd, dEnd - p);
         if (!done) {
-          v.halt(P.STOP_FRAGMENT, 0);
+          v.halt(Stop.FRAGMENT, 0);
           return;
         }
         v.reassembled = done.complete;
@@ -681,11 +674,11 @@ export class Decoder {
         this.udp(buf, dv, off, end, rep);
         return;
       case 1:
-        v.mark(P.P_ICMP);
+        v.mark(Proto.ICMP);
         this.icmp(buf, dv, off, end, rep, false);
         return;
       case 58:
-        v.mark(P.P_ICMPV6);
+        v.mark(Proto.ICMPV6);
         this.icmp(buf, dv, off, end, rep, true);
         return;
       case 4:
@@ -698,35 +691,35 @@ export class Decoder {
         this.gre(buf, dv, off, end, rep);
         return;
       case 2:
-        v.mark(P.P_IGMP);
+        v.mark(Proto.IGMP);
         return;
       case 132:
-        v.mark(P.P_SCTP);
+        v.mark(Proto.SCTP);
         return;
       case 50:
-        v.mark(P.P_ESP);
+        v.mark(Proto.ESP);
         return;
       case 59:
         return; // IPv6 "no next header"
       default:
-        v.halt(P.STOP_IP_PROTOCOL, proto);
+        v.halt(Stop.IP_PROTOCOL, proto);
     }
   }
 
   private tcp(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
     if (end - off < 20) {
-      v.mark(P.P_TCP);
-      v.halt(P.STOP_TRUNCATED, P.L_TCP);
+      v.mark(Proto.TCP);
+      v.halt(Stop.TRUNCATED, Layer.TCP);
       return;
     }
-    v.mark(P.P_TCP);
+    v.mark(Proto.TCP);
     const hl = (buf[off + 12] >> 4) * 4;
     if (hl < 20) {
-      v.halt(P.STOP_MALFORMED, P.L_TCP);
+      v.halt(Stop.MALFORMED, Layer.TCP);
       return;
     }
-    v.l4 = L4_TCP;
+    v.l4 = L4.TCP;
     v.l4Buf = buf;
     v.l4Dv = dv;
     v.l4Off = off;
@@ -747,7 +740,7 @@ export class Decoder {
     if (hl > reported) {
       v.payloadLen = 0;
       v.payloadCapLen = 0;
-      v.halt(P.STOP_MALFORMED, P.L_TCP);
+      v.halt(Stop.MALFORMED, Layer.TCP);
       return;
     }
     const optEnd = Math.min(off + hl, end);
@@ -756,7 +749,7 @@ export class Decoder {
     v.payloadLen = reported - hl;
     v.payloadCapLen = Math.max(0, Math.min(end, rep) - off - hl);
     if (off + hl > end) {
-      v.halt(P.STOP_TRUNCATED, P.L_TCP);
+      v.halt(Stop.TRUNCATED, Layer.TCP);
       return;
     }
     if (v.payloadLen > 0 && (v.srcPort === 53 || v.dstPort === 53)) {
@@ -809,16 +802,16 @@ export class Decoder {
 
   private udp(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
-    v.mark(P.P_UDP);
+    v.mark(Proto.UDP);
     if (end - off < 8) {
-      v.halt(P.STOP_TRUNCATED, P.L_UDP);
+      v.halt(Stop.TRUNCATED, Layer.UDP);
       return;
     }
     const sport = dv.getUint16(off);
     const dport = dv.getUint16(off + 2);
     let len = dv.getUint16(off + 4);
     const reported = rep - off;
-    v.l4 = L4_UDP;
+    v.l4 = L4.UDP;
     v.l4Buf = buf;
     v.l4Dv = dv;
     v.l4Off = off;
@@ -828,7 +821,7 @@ export class Decoder {
     if (len < 8) {
       // Length 0 is legal for jumbograms; anything else below the header size is bogus.
       if (len !== 0) {
-        v.halt(P.STOP_MALFORMED, P.L_UDP);
+        v.halt(Stop.MALFORMED, Layer.UDP);
         return;
       }
       len = reported;
@@ -845,11 +838,11 @@ export class Decoder {
       return;
     }
     if (lo === 5353 || hi === 5353) {
-      v.mark(P.P_MDNS);
+      v.mark(Proto.MDNS);
       return;
     }
     if (lo === 5355 || hi === 5355) {
-      v.mark(P.P_LLMNR);
+      v.mark(Proto.LLMNR);
       return;
     }
     if (lo === 3544 || hi === 3544) {
@@ -883,22 +876,22 @@ export class Decoder {
     }
     if (end - p >= 2 && buf[p] === 0 && buf[p + 1] === 0) p += 8;
     if (p >= end || buf[p] >> 4 !== 6) return;
-    v.mark(P.P_TEREDO);
+    v.mark(Proto.TEREDO);
     this.tunnel(() => this.ipv6(buf, dv, p, end, rep));
   }
 
   private vxlan(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
     if (end - off < 8) return;
-    v.mark(P.P_VXLAN);
+    v.mark(Proto.VXLAN);
     this.tunnel(() => this.ethernet(buf, dv, off + 8, end, rep));
   }
 
   private gre(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number): void {
     const v = this.view;
-    v.mark(P.P_GRE);
+    v.mark(Proto.GRE);
     if (end - off < 4) {
-      v.halt(P.STOP_TRUNCATED, P.L_GRE);
+      v.halt(Stop.TRUNCATED, Layer.GRE);
       return;
     }
     const flags = dv.getUint16(off);
@@ -910,7 +903,7 @@ export class Decoder {
     if (flags & 0x1000) p += 4; // sequence
     if (version === 1 && flags & 0x0080) p += 4; // PPTP acknowledgement
     if (p > end) {
-      v.halt(P.STOP_TRUNCATED, P.L_GRE);
+      v.halt(Stop.TRUNCATED, Layer.GRE);
       return;
     }
     switch (proto) {
@@ -931,13 +924,13 @@ export class Decoder {
         return;
       case 0x88be:
         // ERSPAN type II carries an 8-byte header (and sets the GRE sequence bit); type I has none.
-        v.mark(P.P_ERSPAN);
+        v.mark(Proto.ERSPAN);
         this.tunnel(() => this.ethernet(buf, dv, flags & 0x1000 ? p + 8 : p, end, rep));
         return;
       case 0x22eb: {
-        v.mark(P.P_ERSPAN);
+        v.mark(Proto.ERSPAN);
         if (end - p < 12) {
-          v.halt(P.STOP_TRUNCATED, P.L_ERSPAN);
+          v.halt(Stop.TRUNCATED, Layer.ERSPAN);
           return;
         }
         const optional = (buf[p + 11] & 1) !== 0 ? 8 : 0;
@@ -945,17 +938,17 @@ export class Decoder {
         return;
       }
       default:
-        v.halt(P.STOP_ETHERTYPE, proto);
+        v.halt(Stop.ETHERTYPE, proto);
     }
   }
 
   private icmp(buf: Uint8Array, dv: DataView, off: number, end: number, rep: number, v6: boolean): void {
     const v = this.view;
     if (end - off < 4) {
-      v.halt(P.STOP_TRUNCATED, v6 ? P.L_ICMPV6 : P.L_ICMP);
+      v.halt(Stop.TRUNCATED, v6 ? Layer.ICMPV6 : Layer.ICMP);
       return;
     }
-    v.l4 = v6 ? L4_ICMPV6 : L4_ICMP;
+    v.l4 = v6 ? L4.ICMPV6 : L4.ICMP;
     v.l4Buf = buf;
     v.l4Dv = dv;
     v.l4Off = off;
@@ -967,12 +960,12 @@ export class Decoder {
   }
 
   /** Registers a DNS message found at `buf[off .. off+len)` (UDP payload or quoted in an ICMP error). */
-  dns(buf: Uint8Array, off: number, len: number, inError: boolean, protocol = P.P_DNS): void {
+  dns(buf: Uint8Array, off: number, len: number, inError: boolean, protocol = Proto.DNS): void {
     const v = this.view;
     // Wireshark reads the id and flags before it adds the DNS item: payloads under 4 bytes end as
     // malformed packets without a DNS layer; 4–11 bytes show a (malformed) DNS layer.
     if (len < 4) {
-      v.halt(P.STOP_MALFORMED, P.L_DNS);
+      v.halt(Stop.MALFORMED, Layer.DNS);
       return;
     }
     v.mark(protocol);
@@ -983,7 +976,7 @@ export class Decoder {
         // A truncated name is common in cut captures; a loop or bad label is a crafted or corrupt message.
         const why = NAME_ERRORS[-end - 1];
         this.onProblem(`dns-name-${why}`, `frame ${v.frame}: DNS question name is malformed (${why}) at message offset 12`, v.frame);
-        v.halt(P.STOP_MALFORMED, P.L_DNS);
+        v.halt(Stop.MALFORMED, Layer.DNS);
         return;
       }
     }

@@ -1,6 +1,6 @@
 import type { PacketView } from './packet.js';
-import { TCP_SYN } from './packet.js';
-import { P_DNS as DNS_PROTOCOL } from './protocols.js';
+import { TcpFlag } from './packet.js';
+import { Proto } from './protocols.js';
 
 const MAX_FLOWS = 4096;
 const MAX_BUFFER = 65535 + 2;
@@ -28,13 +28,13 @@ export class DnsTcpReassembler {
     let d = this.flows.get(key);
     const seq = v.tcpSeq;
     const len = v.payloadLen;
-    if (!d || (v.tcpFlags & TCP_SYN) !== 0) {
+    if (!d || (v.tcpFlags & TcpFlag.SYN) !== 0) {
       if (!d) {
         if (this.flows.size >= MAX_FLOWS) this.evictOldest();
         d = { next: seq, data: new Uint8Array(0), start: 0, end: 0 };
         this.flows.set(key, d);
       }
-      d.next = (v.tcpFlags & TCP_SYN) !== 0 ? (seq + 1) >>> 0 : seq;
+      d.next = (v.tcpFlags & TcpFlag.SYN) !== 0 ? (seq + 1) >>> 0 : seq;
       d.start = d.end = 0;
     }
     if (v.payloadCapLen < len) {
@@ -107,7 +107,7 @@ export class DnsTcpReassembler {
   private emit(v: PacketView, buf: Uint8Array, off: number, len: number): void {
     if (len < 4) return; // no id and flags: Wireshark shows a malformed packet without a DNS layer
     v.dnsOverTcp = true;
-    v.mark(DNS_PROTOCOL);
+    v.mark(Proto.DNS);
     const i = v.dnsCount;
     if (i >= v.dnsOff.length) return;
     v.dnsBuf[i] = buf;

@@ -1,8 +1,8 @@
 import type { PacketView } from './packet.js';
 
-import { P_DNS, P_LLMNR, P_MDNS } from './protocols.js';
+import { Proto } from './protocols.js';
 
-/** A DNS-family message (`protocol`: P_DNS, P_MDNS or P_LLMNR) quoted inside an ICMP error. */
+/** A DNS-family message (`protocol`: Proto.DNS, Proto.MDNS or Proto.LLMNR) quoted inside an ICMP error. */
 type DnsFound = (buf: Uint8Array, off: number, len: number, protocol: number) => void;
 
 /** ICMP types whose body quotes the offending datagram's IP header and first transport bytes. */
@@ -90,7 +90,7 @@ function quotedTransport(
     // the DNS fields tshark's dns.* filters count).
     const sp = v.icmpInnerSrcPort;
     const dp = v.icmpInnerDstPort;
-    const protocol = sp === 53 || dp === 53 ? P_DNS : sp === 5353 || dp === 5353 ? P_MDNS : sp === 5355 || dp === 5355 ? P_LLMNR : -1;
+    const protocol = sp === 53 || dp === 53 ? Proto.DNS : sp === 5353 || dp === 5353 ? Proto.MDNS : sp === 5355 || dp === 5355 ? Proto.LLMNR : -1;
     if (protocol >= 0) onDns(buf, off + 8, end - off - 8, protocol);
   }
 }

@@ -1,25 +1,50 @@
 import { RawRecord } from '../capture/types.js';
 
-export const L4_NONE = 0;
-export const L4_TCP = 6;
-export const L4_UDP = 17;
-export const L4_ICMP = 1;
-export const L4_ICMPV6 = 58;
+/** Transport of the innermost header (PacketView.l4): its IP protocol number. */
+export const enum L4 {
+  NONE = 0,
+  TCP = 6,
+  UDP = 17,
+  ICMP = 1,
+  ICMPV6 = 58,
+}
 
-export const TCP_FIN = 0x01;
-export const TCP_SYN = 0x02;
-export const TCP_RST = 0x04;
-export const TCP_PSH = 0x08;
-export const TCP_ACK = 0x10;
-export const TCP_URG = 0x20;
-export const TCP_ECE = 0x40;
-export const TCP_CWR = 0x80;
+/** TCP header flags. */
+export const enum TcpFlag {
+  FIN = 0x01,
+  SYN = 0x02,
+  RST = 0x04,
+  PSH = 0x08,
+  ACK = 0x10,
+  URG = 0x20,
+  ECE = 0x40,
+  CWR = 0x80,
+}
+
+// The same as plain constants, for modules outside the per-packet core (the engine's own code uses the
+// const enums, whose members bundlers inline: see Proto in protocols.ts).
+export const L4_NONE = L4.NONE;
+export const L4_TCP = L4.TCP;
+export const L4_UDP = L4.UDP;
+export const L4_ICMP = L4.ICMP;
+export const L4_ICMPV6 = L4.ICMPV6;
+export const TCP_FIN = TcpFlag.FIN;
+export const TCP_SYN = TcpFlag.SYN;
+export const TCP_RST = TcpFlag.RST;
+export const TCP_PSH = TcpFlag.PSH;
+export const TCP_ACK = TcpFlag.ACK;
+export const TCP_URG = TcpFlag.URG;
+export const TCP_ECE = TcpFlag.ECE;
+export const TCP_CWR = TcpFlag.CWR;
 
 /** Most DNS messages one TCP segment can be credited with; more are counted but not exposed. */
 export const MAX_DNS_PER_PACKET = 16;
 export const MAX_SACK_BLOCKS = 4;
 /** IP headers remembered per frame (outer tunnel headers first). */
-export const MAX_IP_LAYERS = 4;
+export const enum Layers {
+  MAX = 4,
+}
+export const MAX_IP_LAYERS = Layers.MAX;
 
 /**
  * The decoded view of the current packet. One instance is reused for every packet (no per-packet
@@ -116,7 +141,7 @@ export class PacketView {
   flowLabel = 0;
 
   // ── transport layer ──
-  l4 = L4_NONE;
+  l4: number = L4.NONE;
   /** Buffer holding the transport header: the packet buffer, or a reassembly buffer. */
   l4Buf: Uint8Array = new Uint8Array(0);
   l4Dv: DataView = new DataView(new ArrayBuffer(0));
@@ -211,7 +236,7 @@ export class PacketView {
     this.ipProto = -1;
     this.isFragment = false;
     this.reassembled = false;
-    this.l4 = L4_NONE;
+    this.l4 = L4.NONE;
     this.srcPort = 0;
     this.dstPort = 0;
     this.tcpFlags = 0;
@@ -231,7 +256,7 @@ export class PacketView {
   /** Remembers an IP header (addresses at buf[srcOff], buf[dstOff]) for per-layer statistics. */
   addIpLayer(version: number, dv: DataView, srcOff: number, dstOff: number): void {
     const i = this.ipLayerCount;
-    if (i >= MAX_IP_LAYERS) return;
+    if (i >= Layers.MAX) return;
     this.ipLayerVersion[i] = version;
     this.ipLayerDv[i] = dv;
     this.ipLayerSrcOff[i] = srcOff;

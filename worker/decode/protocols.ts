@@ -43,57 +43,64 @@ export const PROTOCOL_NAMES = [
 
 export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
 
-function id(name: ProtocolName): number {
-  return PROTOCOL_NAMES.indexOf(name);
+/**
+ * Protocol numbers (bit positions in PacketView's masks), in PROTOCOL_NAMES order (a test checks it).
+ *
+ * Numeric constants of the per-packet code are const enums throughout the engine: bundlers replace a
+ * const enum member with its value, whereas a top-level `const` becomes a `var` in a bundle (esbuild),
+ * which optimized code loads from the module context and checks at every use.
+ */
+export const enum Proto {
+  ETH = 0,
+  VLAN = 1,
+  IEEE8021AD = 2,
+  MPLS = 3,
+  ARP = 4,
+  LLC = 5,
+  IP = 6,
+  IPV6 = 7,
+  TCP = 8,
+  UDP = 9,
+  ICMP = 10,
+  ICMPV6 = 11,
+  DNS = 12,
+  GRE = 13,
+  PPPOES = 14,
+  PPPOED = 15,
+  PPP = 16,
+  SLL = 17,
+  NULL = 18,
+  RAW = 19,
+  VXLAN = 20,
+  ERSPAN = 21,
+  RADIOTAP = 22,
+  WLAN = 23,
+  NFLOG = 24,
+  NETLINK = 25,
+  CHDLC = 26,
+  FR = 27,
+  IGMP = 28,
+  SCTP = 29,
+  ESP = 30,
+  AH = 31,
+  MDNS = 32,
+  LLMNR = 33,
+  TEREDO = 34,
+  IPV6_FRAG = 35,
 }
 
-export const P_ETH = id('eth');
-export const P_VLAN = id('vlan');
-export const P_8021AD = id('ieee8021ad');
-export const P_MPLS = id('mpls');
-export const P_ARP = id('arp');
-export const P_LLC = id('llc');
-export const P_IP = id('ip');
-export const P_IPV6 = id('ipv6');
-export const P_TCP = id('tcp');
-export const P_UDP = id('udp');
-export const P_ICMP = id('icmp');
-export const P_ICMPV6 = id('icmpv6');
-export const P_DNS = id('dns');
-export const P_GRE = id('gre');
-export const P_PPPOES = id('pppoes');
-export const P_PPPOED = id('pppoed');
-export const P_PPP = id('ppp');
-export const P_SLL = id('sll');
-export const P_NULL = id('null');
-export const P_RAW = id('raw');
-export const P_VXLAN = id('vxlan');
-export const P_ERSPAN = id('erspan');
-export const P_RADIOTAP = id('radiotap');
-export const P_WLAN = id('wlan');
-export const P_NFLOG = id('nflog');
-export const P_NETLINK = id('netlink');
-export const P_CHDLC = id('chdlc');
-export const P_FR = id('fr');
-export const P_IGMP = id('igmp');
-export const P_SCTP = id('sctp');
-export const P_ESP = id('esp');
-export const P_AH = id('ah');
-export const P_MDNS = id('mdns');
-export const P_LLMNR = id('llmnr');
-export const P_TEREDO = id('teredo');
-export const P_IPV6_FRAG = id('ipv6.fraghdr');
-
 /** Why decoding stopped before a transport header (or why a layer could not be decoded at all). */
-export const STOP_NONE = 0;
-export const STOP_LINK_TYPE = 1;
-export const STOP_TRUNCATED = 2;
-export const STOP_MALFORMED = 3;
-export const STOP_ETHERTYPE = 4;
-export const STOP_IP_PROTOCOL = 5;
-export const STOP_FRAGMENT = 6;
-export const STOP_NON_IP = 7;
-export const STOP_TUNNEL_DEPTH = 8;
+export const enum Stop {
+  NONE = 0,
+  LINK_TYPE = 1,
+  TRUNCATED = 2,
+  MALFORMED = 3,
+  ETHERTYPE = 4,
+  IP_PROTOCOL = 5,
+  FRAGMENT = 6,
+  NON_IP = 7,
+  TUNNEL_DEPTH = 8,
+}
 
 /** Layer names used in stop details (truncated/malformed at which layer). */
 export const LAYER_NAMES = [
@@ -125,54 +132,53 @@ export const LAYER_NAMES = [
 ] as const;
 
 export type LayerName = (typeof LAYER_NAMES)[number];
-export function layer(name: LayerName): number {
-  return LAYER_NAMES.indexOf(name);
+/** Layers named in stop details, in LAYER_NAMES order (a test checks it). */
+export const enum Layer {
+  FRAME = 0,
+  ETH = 1,
+  VLAN = 2,
+  MPLS = 3,
+  LLC = 4,
+  SLL = 5,
+  NULL = 6,
+  PPP = 7,
+  PPPOE = 8,
+  CHDLC = 9,
+  FR = 10,
+  RADIOTAP = 11,
+  WLAN = 12,
+  NFLOG = 13,
+  IPV4 = 14,
+  IPV6 = 15,
+  IPV6_EXT = 16,
+  TCP = 17,
+  UDP = 18,
+  ICMP = 19,
+  ICMPV6 = 20,
+  GRE = 21,
+  VXLAN = 22,
+  ERSPAN = 23,
+  DNS = 24,
 }
-
-export const L_FRAME = layer('frame');
-export const L_ETH = layer('ethernet');
-export const L_VLAN = layer('vlan');
-export const L_MPLS = layer('mpls');
-export const L_LLC = layer('llc');
-export const L_SLL = layer('sll');
-export const L_NULL = layer('null');
-export const L_PPP = layer('ppp');
-export const L_PPPOE = layer('pppoe');
-export const L_CHDLC = layer('chdlc');
-export const L_FR = layer('frame relay');
-export const L_RADIOTAP = layer('radiotap');
-export const L_WLAN = layer('802.11');
-export const L_NFLOG = layer('nflog');
-export const L_IPV4 = layer('ipv4');
-export const L_IPV6 = layer('ipv6');
-export const L_IPV6_EXT = layer('ipv6 extension header');
-export const L_TCP = layer('tcp');
-export const L_UDP = layer('udp');
-export const L_ICMP = layer('icmp');
-export const L_ICMPV6 = layer('icmpv6');
-export const L_GRE = layer('gre');
-export const L_VXLAN = layer('vxlan');
-export const L_ERSPAN = layer('erspan');
-export const L_DNS = layer('dns');
 
 export function describeStop(code: number, detail: number): string {
   switch (code) {
-    case STOP_LINK_TYPE:
+    case Stop.LINK_TYPE:
       return `undecoded link type ${detail}`;
-    case STOP_TRUNCATED:
+    case Stop.TRUNCATED:
       return `truncated ${LAYER_NAMES[detail] ?? 'header'} (cut short by the capture length)`;
-    case STOP_MALFORMED:
+    case Stop.MALFORMED:
       return `malformed ${LAYER_NAMES[detail] ?? 'header'}`;
-    case STOP_ETHERTYPE:
+    case Stop.ETHERTYPE:
       return `undecoded ethertype 0x${detail.toString(16).padStart(4, '0')}`;
-    case STOP_IP_PROTOCOL:
+    case Stop.IP_PROTOCOL:
       return `undecoded IP protocol ${detail}`;
-    case STOP_FRAGMENT:
+    case Stop.FRAGMENT:
       return 'IP fragment (transport header in another fragment)';
-    case STOP_NON_IP:
+    case Stop.NON_IP:
       // L_FRAME (netlink) would read "non-IP frame frame".
-      return detail === L_FRAME ? 'non-IP frame' : `non-IP ${LAYER_NAMES[detail] ?? 'link'} frame`;
-    case STOP_TUNNEL_DEPTH:
+      return detail === Layer.FRAME ? 'non-IP frame' : `non-IP ${LAYER_NAMES[detail] ?? 'link'} frame`;
+    case Stop.TUNNEL_DEPTH:
       return 'too many nested encapsulations';
     default:
       return 'decoded';

@@ -1,4 +1,4 @@
-import type { PacketView } from '../../decode/packet.js';
+import { TcpFlag, type PacketView } from '../../decode/packet.js';
 import {
   CONN_STATES,
   MAX_TCP_EVENTS,
@@ -15,29 +15,10 @@ import { growF64, growI32, growI8, growU32 } from './columns.js';
 import { EventStore, eventIndex } from './events.js';
 import { followsDoubling, HandshakeTable } from './handshake.js';
 import { FlowRttTable } from './rtt.js';
-import {
-  A_ANY_RETRANSMISSION,
-  A_FAST_RETRANSMISSION,
-  A_KEEP_ALIVE,
-  A_REUSED_PORTS,
-  A_SPURIOUS_RETRANSMISSION,
-  A_ZERO_WINDOW,
-  A_ZERO_WINDOW_PROBE,
-  FIRST_ACK,
-  LAST_ACK,
-  MAX_TO_ACK,
-  NEXT_SEQ,
-  SCALE,
-  SeqState,
-  SLOT_TIME,
-  WIN,
-} from './sequence.js';
+import { TA, Seq, SeqF, SeqState } from './sequence.js';
 import { ConnStates } from './states.js';
 import { WindowTable } from './windows.js';
 
-const SYN = 0x02;
-const RST = 0x04;
-const ACK = 0x10;
 
 /** Live conversations with full sequence-analysis state; beyond this the idlest are dropped. */
 export const MAX_TRACKED_FLOWS = 200_000;
@@ -54,29 +35,37 @@ const MAX_BACKOFF = 100;
 const MAX_EPISODES = 500;
 const MAX_LIMITED_FLOWS = 200;
 const LIMITED_FRACTION = 0.2;
-/** MSS assumed for a side whose SYN (and so its MSS option) was not seen. */
-const DEFAULT_MSS = 1460;
 
 const TYPES = TCP_EVENT_NAMES.length;
 const POW2 = Float64Array.from({ length: 15 }, (_, i) => 2 ** i);
 
-// Per-row record rowT (8 doubles).
-/** Sequence-state slot; -1 none yet, -2 dropped (untracked), -3 superseded by port reuse. */
-const RT_SLOT = 0;
-/** The flow's first packet: timestamp (seconds, nanoseconds) and v.time; times are ns since then. */
-const RT_BASE_SEC = 1;
-const RT_BASE_NSEC = 2;
-const RT_BASE_TIME = 3;
-/** MSS announced by side A, B (0 = not seen). */
-const RT_MSS = 4;
-/** Wireshark's iRTT in ns (0 = none). */
-const RT_IRTT = 6;
-const RT_RETRANS = 7;
-// Per-row record rowD (8 doubles; +side).
-const RD_DATA = 0;
-const RD_UNIQ = 2;
-const RD_CONSIDERED = 4;
-const RD_LIMITED = 6;
+/**
+ * Per-row record: Row.SIZE doubles (128 bytes: the two cache lines a packet touches are neighbours, which
+ * the hardware fetches together; as two arrays of 8 they were two separate misses).
+ */
+const enum Row {
+  /** Sequence-state slot; -1 none yet, -2 dropped (untracked), -3 superseded by port reuse. */
+  SLOT = 0,
+  /** The flow's first packet: timestamp (seconds, nanoseconds) and v.time; times are ns since then. */
+  BASE_SEC = 1,
+  BASE_NSEC = 2,
+  BASE_TIME = 3,
+  /** MSS announced by side A, B (0 = not seen). */
+  MSS = 4,
+  /** Wireshark's iRTT in ns (0 = none). */
+  IRTT = 6,
+  RETRANS = 7,
+  // Data figures, + side.
+  DATA = 8,
+  UNIQ = 10,
+  CONSIDERED = 12,
+  LIMITED = 14,
+  SIZE = 16,
+}
+/** MSS assumed for a side whose SYN (and so its MSS option) was not seen. */
+const enum Mss {
+  DEFAULT = 1460,
+}
 const T_RETRANSMISSION = eventIndex('retransmission');
 const T_DUPLICATE_ACK = eventIndex('duplicate_ack');
 const T_LOST = eventIndex('lost_segment');
@@ -189,10 +178,9 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
   private readonly maxSlots: number;
   private readonly maxListed: number;
 
-  // Per flow row. The per-packet fields sit together: rowT[row * 8 + RT_*] and rowD[row * 8 + RD_*].
+  // Per flow row. The per-packet fields sit together: rowF[row * Row.SIZE + Row.*].
   private rows = 0;
-  private rowT = new Float64Array(0);
-  private rowD = new Float64Array(0);
+  private rowF = new Float64Array(0);
   private scaleRow = new Int8Array(0);
   private evTotal = new Uint32Array(0);
   private evSlot = new Int32Array(0);
@@ -232,14 +220,14 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
     if (row >= this.rows) this.ensureRows(row + 1);
     if (L.superseded >= 0) this.retire(L.superseded);
     // Nanoseconds since the flow's first packet: exact (below 2^53 ns) however far apart flows are.
-    const RT = this.rowT;
-    const b = row * 8;
-    if (RT[b + RT_BASE_SEC] < 0) {
-      RT[b + RT_BASE_SEC] = v.tsSec;
-      RT[b + RT_BASE_NSEC] = v.tsNsec;
-      RT[b + RT_BASE_TIME] = v.time;
+    const RT = this.rowF;
+    const b = row * Row.SIZE;
+    if (RT[b + Row.BASE_SEC] < 0) {
+      RT[b + Row.BASE_SEC] = v.tsSec;
+      RT[b + Row.BASE_NSEC] = v.tsNsec;
+      RT[b + Row.BASE_TIME] = v.time;
     }
-    const t = (v.tsSec - RT[b + RT_BASE_SEC]) * 1e9 + (v.tsNsec - RT[b + RT_BASE_NSEC]);
+    const t = (v.tsSec - RT[b + Row.BASE_SEC]) * 1e9 + (v.tsNsec - RT[b + Row.BASE_NSEC]);
     // Doubles travel in fields, not arguments: a double argument to a call V8 does not inline is boxed.
     this.now = t;
     const flags = L.flags;
@@ -247,8 +235,10 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
     const hl = L.hl;
     const seglen = L.seglen;
     const S = this.seq;
-    let ta = L.reusedPorts ? A_REUSED_PORTS : 0;
-    let slot = RT[b + RT_SLOT];
+    let ta = L.reusedPorts ? TA.REUSED_PORTS : 0;
+    // `| 0`: an int32 from here on (read from a Float64Array it would be a double, and so would every
+    // index computed from it, each converted back with a check).
+    let slot = RT[b + Row.SLOT] | 0;
     if (slot === -1) slot = this.allocSlot(row);
     let analysed = false;
     if (slot >= 0) {
@@ -257,7 +247,7 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
       const I = S.I;
       const f = (slot * 2 + dir) * 16;
       // §5 step 3: a SYN repeating the known ISN undoes a RST that moved nextSeq (issue 17616).
-      if (L.synSameIsn) I[f + NEXT_SEQ] = I[f + MAX_TO_ACK];
+      if (L.synSameIsn) I[f + Seq.NEXT_SEQ] = I[f + Seq.MAX_TO_ACK];
       if (seglen >= 0) {
         ta = S.analyze(slot, dir, v.frame, L.seq, L.ack, seglen, flags, L.win, ta);
         analysed = true;
@@ -265,36 +255,36 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
       if (hl >= 20) {
         // Steps 8–9: SYN time and iRTT (from the most recent pure SYN to the first non-SYN ACK).
         const F = S.F;
-        const mru = slot * 16 + SLOT_TIME;
+        const mru = slot * 16 + SeqF.SLOT_TIME;
         const first = mru + 8;
-        if (flags & SYN) {
-          if ((flags & ACK) === 0) F[mru] = v.tsSec === 0 && v.tsNsec === 0 ? NaN : t;
-          I[f + FIRST_ACK] = 1;
-        } else if (flags & ACK) {
+        if (flags & TcpFlag.SYN) {
+          if ((flags & TcpFlag.ACK) === 0) F[mru] = v.tsSec === 0 && v.tsNsec === 0 ? NaN : t;
+          I[f + Seq.FIRST_ACK] = 1;
+        } else if (flags & TcpFlag.ACK) {
           const m = F[mru];
           if (m === m && F[first] === 0) {
             const irtt = t - m;
             F[first] = irtt;
-            RT[b + RT_IRTT] = irtt;
+            RT[b + Row.IRTT] = irtt;
           }
-          I[f + FIRST_ACK] = 0;
+          I[f + Seq.FIRST_ACK] = 0;
         }
         // Step 11: a window-scale option on any segment.
-        if (L.wscale >= 0) I[f + SCALE] = L.wscale > 14 ? 14 : L.wscale;
+        if (L.wscale >= 0) I[f + Seq.SCALE] = L.wscale > 14 ? 14 : L.wscale;
         // Step 13 (only when the header was read to its end): verify_tcp_window_scaling.
-        if (!L.truncated && flags & SYN) {
+        if (!L.truncated && flags & TcpFlag.SYN) {
           const r = (slot * 2 + (dir ^ 1)) * 16;
-          if (I[f + SCALE] === -1) {
-            I[f + SCALE] = -2;
-            I[r + SCALE] = -2;
-          } else if (flags & ACK && I[r + SCALE] === -2) I[f + SCALE] = -2;
+          if (I[f + Seq.SCALE] === -1) {
+            I[f + Seq.SCALE] = -2;
+            I[r + Seq.SCALE] = -2;
+          } else if (flags & TcpFlag.ACK && I[r + Seq.SCALE] === -2) I[f + Seq.SCALE] = -2;
         }
       }
     }
     const shown = hl >= 20 && !L.truncated;
     const shownTa = shown ? ta : 0;
     if (shownTa !== 0) this.emit(shownTa, row, L.stream, v, analysed);
-    if (shown && flags & RST) this.event(T_RST, row, L.stream, v, -1);
+    if (shown && flags & TcpFlag.RST) this.event(T_RST, row, L.stream, v, -1);
     if (analysed) {
       if (S.rttSample > 0) {
         this.ackDist.add(S.rttSample / 1e9);
@@ -317,41 +307,42 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
     const len = L.seglen > 0 ? L.seglen : 0;
     this.states.update(row, side, flags, len, this.flows.tuples);
     const hs = this.hs;
-    if ((flags & (SYN | RST)) !== 0 || (hs.quiet[row] & ((len > 0 ? 4 : 1) << side)) === 0) {
+    if ((flags & (TcpFlag.SYN | TcpFlag.RST)) !== 0 || (hs.quiet[row] & ((len > 0 ? 4 : 1) << side)) === 0) {
       hs.now = t;
       hs.update(row, side, flags, len, v.frame);
     }
     const W = this.win;
-    const RT = this.rowT;
-    if (flags & SYN && L.mss > 0) RT[row * 8 + RT_MSS + side] = L.mss;
-    if (len > 0 && (flags & RST) === 0 && (ta & (A_KEEP_ALIVE | A_ZERO_WINDOW_PROBE)) === 0) {
-      const RD = this.rowD;
-      const d = row * 8 + side;
-      RD[d + RD_DATA]++;
-      if (ta & A_ANY_RETRANSMISSION) RT[row * 8 + RT_RETRANS]++;
+    const RT = this.rowF;
+    const b = row * Row.SIZE;
+    if (flags & TcpFlag.SYN && L.mss > 0) RT[b + Row.MSS + side] = L.mss;
+    if (len > 0 && (flags & TcpFlag.RST) === 0 && (ta & (TA.KEEP_ALIVE | TA.ZERO_WINDOW_PROBE)) === 0) {
+      const RD = RT;
+      const d = b + side;
+      RD[d + Row.DATA]++;
+      if (ta & TA.ANY_RETRANSMISSION) RT[b + Row.RETRANS]++;
       if (analysed && slot >= 0) {
         const S = this.seq;
-        RD[d + RD_UNIQ] += S.newBytes;
+        RD[d + Row.UNIQ] += S.newBytes;
         // Receiver-limited: bytes in flight against the peer's advertised window (windows.ts).
         const I = S.I;
         const r = (slot * 2 + (side ^ 1)) * 16;
-        const la = I[r + LAST_ACK];
-        const w = I[r + WIN];
-        const sc = I[r + SCALE];
+        const la = I[r + Seq.LAST_ACK];
+        const w = I[r + Seq.WIN];
+        const sc = I[r + Seq.SCALE];
         if (la !== 0 && w !== -1 && sc !== -1) {
-          const wnd = I[r + FIRST_ACK] !== 0 || sc < 0 ? w : w * POW2[sc];
+          const wnd = I[r + Seq.FIRST_ACK] !== 0 || sc < 0 ? w : w * POW2[sc];
           const bif = (L.seq + len - la) >>> 0;
           if (bif < 0x40000000) {
-            RD[d + RD_CONSIDERED]++;
-            const mss = RT[row * 8 + RT_MSS + (side ^ 1)] || DEFAULT_MSS;
-            if (bif + mss >= wnd) RD[d + RD_LIMITED]++;
+            RD[d + Row.CONSIDERED]++;
+            const mss = RT[b + Row.MSS + (side ^ 1)] || Mss.DEFAULT;
+            if (bif + mss >= wnd) RD[d + Row.LIMITED]++;
           }
         }
       }
     }
-    if (ta & A_ZERO_WINDOW) W.zeroWindow(row, side, L.stream, v.frame, t, v.time);
-    else if (W.openCount !== 0 && L.win !== 0 && (flags & RST) === 0 && W.isOpen(row, side)) W.reopened(row, side, v.frame, t);
-    if (ta & A_ZERO_WINDOW_PROBE) W.probe(row, side ^ 1);
+    if (ta & TA.ZERO_WINDOW) W.zeroWindow(row, side, L.stream, v.frame, t, v.time);
+    else if (W.openCount !== 0 && L.win !== 0 && (flags & TcpFlag.RST) === 0 && W.isOpen(row, side)) W.reopened(row, side, v.frame, t);
+    if (ta & TA.ZERO_WINDOW_PROBE) W.probe(row, side ^ 1);
   }
 
   private emit(ta: number, row: number, stream: number, v: PacketView, analysed: boolean): void {
@@ -367,14 +358,14 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
         else if (type === T_RETRANSMISSION || type === T_FAST || type === T_SPURIOUS) detail = S.retransOf;
         else if (type === T_LOST) detail = S.gap;
         else if (type === T_WINDOW_UPDATE) {
-          const slot = this.rowT[row * 8 + RT_SLOT];
+          const slot = this.rowF[row * Row.SIZE + Row.SLOT];
           const sc = slot >= 0 ? S.scale(slot * 2 + this.L.dir) : -1;
           detail = sc > 0 ? this.L.win * POW2[sc] : this.L.win;
         }
       }
       this.event(type, row, stream, v, detail);
       // tshark's tcp.analysis.retransmission also matches fast and spurious retransmissions.
-      if (b === A_FAST_RETRANSMISSION || b === A_SPURIOUS_RETRANSMISSION) {
+      if (b === TA.FAST_RETRANSMISSION || b === TA.SPURIOUS_RETRANSMISSION) {
         this.totals[T_RETRANSMISSION]++;
         this.countRow(row, T_RETRANSMISSION);
       }
@@ -422,14 +413,13 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
   private ensureRows(n: number): void {
     if (n <= this.rows) return;
     const rows = Math.max(n, this.rows * 2, 1024);
-    const rowT = new Float64Array(rows * 8);
-    rowT.set(this.rowT);
+    const rowF = new Float64Array(rows * Row.SIZE);
+    rowF.set(this.rowF);
     for (let r = this.rows; r < rows; r++) {
-      rowT[r * 8 + RT_SLOT] = -1;
-      rowT[r * 8 + RT_BASE_SEC] = -1;
+      rowF[r * Row.SIZE + Row.SLOT] = -1;
+      rowF[r * Row.SIZE + Row.BASE_SEC] = -1;
     }
-    this.rowT = rowT;
-    this.rowD = growF64(this.rowD, rows * 8);
+    this.rowF = rowF;
     this.scaleRow = growI8(this.scaleRow, rows * 2, -1);
     this.evTotal = growU32(this.evTotal, rows);
     this.evSlot = growI32(this.evSlot, rows, -1);
@@ -453,7 +443,7 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
         } else {
           this.evict();
           if (this.free.length === 0) {
-            this.rowT[row * 8 + RT_SLOT] = -2;
+            this.rowF[row * Row.SIZE + Row.SLOT] = -2;
             this.evictedFlows++;
             return -2;
           }
@@ -463,19 +453,19 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
     }
     S.reset(slot);
     this.slotRow[slot] = row;
-    this.rowT[row * 8 + RT_SLOT] = slot;
+    this.rowF[row * Row.SIZE + Row.SLOT] = slot;
     return slot;
   }
 
   /** Frees the slot of a row (its conversation ended: superseded by port reuse, or evicted). */
   private release(row: number, mark: number): void {
-    const slot = this.rowT[row * 8 + RT_SLOT];
+    const slot = this.rowF[row * Row.SIZE + Row.SLOT];
     if (slot < 0) return;
     this.scaleRow[row * 2] = this.seq.scale(slot * 2);
     this.scaleRow[row * 2 + 1] = this.seq.scale(slot * 2 + 1);
     this.seq.reset(slot);
     this.slotRow[slot] = -1;
-    this.rowT[row * 8 + RT_SLOT] = mark;
+    this.rowF[row * Row.SIZE + Row.SLOT] = mark;
     this.free.push(slot);
   }
 
@@ -519,7 +509,7 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
   }
 
   private scaleOf(row: number, side: number): number {
-    const slot = this.rowT[row * 8 + RT_SLOT];
+    const slot = this.rowF[row * Row.SIZE + Row.SLOT];
     return slot >= 0 ? this.seq.scale(slot * 2 + side) : this.scaleRow[row * 2 + side];
   }
 
@@ -554,7 +544,7 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
       const st = this.connState(row);
       stateOf.set(row, st);
       states[st]++;
-      const rowIrtt = this.rowT[row * 8 + RT_IRTT];
+      const rowIrtt = this.rowF[row * Row.SIZE + Row.IRTT];
       if (rowIrtt > 0) irtt.add(sec(rowIrtt));
       if (hs.serverHalf[row] >= 0) serverSide.add(sec(hs.serverHalf[row]));
       if (hs.clientHalf[row] >= 0) clientSide.add(sec(hs.clientHalf[row]));
@@ -579,7 +569,7 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
       }
       if (this.scaleOf(row, 0) === -1 || this.scaleOf(row, 1) === -1) scaleUnknown++;
       for (let side = 0; side < 2; side++) {
-        if (this.rowD[row * 8 + RD_CONSIDERED + side] >= Math.max(1, minSegs)) {
+        if (this.rowF[row * Row.SIZE + Row.CONSIDERED + side] >= Math.max(1, minSegs)) {
           const fraction = this.limitedFraction(row, side);
           if (fraction >= LIMITED_FRACTION) limited.push({ flow: f.streamId[row], side: side === 0 ? 'a' : 'b', fraction });
         }
@@ -637,13 +627,13 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
   private connState(row: number): ConnState {
     const o = this.states.orig(row);
     const origSide = o < 0 ? 0 : o;
-    const u = row * 8 + RD_UNIQ;
-    return this.states.connState(row, this.rowD[u + origSide], this.rowD[u + (origSide ^ 1)]);
+    const u = row * Row.SIZE + Row.UNIQ;
+    return this.states.connState(row, this.rowF[u + origSide], this.rowF[u + (origSide ^ 1)]);
   }
 
   private limitedFraction(row: number, side: number): number {
-    const c = this.rowD[row * 8 + RD_CONSIDERED + side];
-    return c > 0 ? this.rowD[row * 8 + RD_LIMITED + side] / c : 0;
+    const c = this.rowF[row * Row.SIZE + Row.CONSIDERED + side];
+    return c > 0 ? this.rowF[row * Row.SIZE + Row.LIMITED + side] / c : 0;
   }
 
   private detail(row: number, ctx: FinishContext, state: ConnState): TcpFlowDetail {
@@ -674,7 +664,7 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
           }
         : null,
       rtt: {
-        irtt: this.rowT[row * 8 + RT_IRTT] > 0 ? sec(this.rowT[row * 8 + RT_IRTT]) : null,
+        irtt: this.rowF[row * Row.SIZE + Row.IRTT] > 0 ? sec(this.rowF[row * Row.SIZE + Row.IRTT]) : null,
         serverSide: orNull(hs.serverHalf[row]),
         clientSide: orNull(hs.clientHalf[row]),
         ackSamples: r?.count ?? 0,
@@ -684,15 +674,15 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
         ackMax: r?.max ?? null,
       },
       events,
-      dataSegments: this.rowD[row * 8 + RD_DATA] + this.rowD[row * 8 + RD_DATA + 1],
-      retransmittedSegments: this.rowT[row * 8 + RT_RETRANS],
+      dataSegments: this.rowF[row * Row.SIZE + Row.DATA] + this.rowF[row * Row.SIZE + Row.DATA + 1],
+      retransmittedSegments: this.rowF[row * Row.SIZE + Row.RETRANS],
       windowScaleA: this.scaleOf(row, 0),
       windowScaleB: this.scaleOf(row, 1),
-      zeroWindowSeconds: W.zeroSeconds(row, (ctx.endTime - this.rowT[row * 8 + RT_BASE_TIME]) * 1e9),
+      zeroWindowSeconds: W.zeroSeconds(row, (ctx.endTime - this.rowF[row * Row.SIZE + Row.BASE_TIME]) * 1e9),
       receiverLimitedA: this.limitedFraction(row, 0),
       receiverLimitedB: this.limitedFraction(row, 1),
-      goodputAB: duration > 0 ? this.rowD[row * 8 + RD_UNIQ] / duration : 0,
-      goodputBA: duration > 0 ? this.rowD[row * 8 + RD_UNIQ + 1] / duration : 0,
+      goodputAB: duration > 0 ? this.rowF[row * Row.SIZE + Row.UNIQ] / duration : 0,
+      goodputBA: duration > 0 ? this.rowF[row * Row.SIZE + Row.UNIQ + 1] / duration : 0,
     };
   }
 }

@@ -1,8 +1,6 @@
+import { TcpFlag } from '../../decode/packet.js';
 import { growF64, growI32, growI8, growU32, growU8 } from './columns.js';
 
-const SYN = 0x02;
-const RST = 0x04;
-const ACK = 0x10;
 
 /** Most SYN transmissions remembered per connection for the back-off analysis. */
 export const MAX_SYN_TIMES = 16;
@@ -99,9 +97,9 @@ export class HandshakeTable {
 
   private learn(row: number, side: number, flags: number, len: number, frame: number): void {
     const t = this.now;
-    const synAck = flags & (SYN | ACK);
+    const synAck = flags & (TcpFlag.SYN | TcpFlag.ACK);
     let client = this.client[row];
-    if (synAck === SYN) {
+    if (synAck === TcpFlag.SYN) {
       if (client < 0) client = this.client[row] = side;
       if (side === client) {
         const n = this.synCount[row];
@@ -123,7 +121,7 @@ export class HandshakeTable {
         this.synCount[row] = n + 1;
         return;
       }
-    } else if (synAck === (SYN | ACK)) {
+    } else if (synAck === (TcpFlag.SYN | TcpFlag.ACK)) {
       if (client < 0) client = this.client[row] = side ^ 1;
       if (side !== client) {
         if (this.synAckCount[row] === 0) {
@@ -137,14 +135,14 @@ export class HandshakeTable {
     }
     if (client < 0) return;
     if (side === client) {
-      if (synAck === ACK && this.synAckCount[row] > 0 && Number.isNaN(this.ackTime[row])) {
+      if (synAck === TcpFlag.ACK && this.synAckCount[row] > 0 && Number.isNaN(this.ackTime[row])) {
         this.ackTime[row] = t;
         this.clientHalf[row] = t - this.synAckLast[row];
       }
       return;
     }
     let s = this.server[row] | 1;
-    if (flags & RST && this.synAckCount[row] === 0 && this.synCount[row] > 0) s |= 2;
+    if (flags & TcpFlag.RST && this.synAckCount[row] === 0 && this.synCount[row] > 0) s |= 2;
     this.server[row] = s;
     if (len > 0 && Number.isNaN(this.firstData[row])) this.firstData[row] = t;
   }

@@ -3,7 +3,10 @@
  * algorithm (Jain & Chlamtac, 1985: five markers, parabolic adjustment), exact while a flow has at most
  * five samples. One 80-byte block per flow that has samples, allocated on its first sample.
  */
-const STRIDE = 10; // count, sum, q0..q4 (q0 = min, q4 = max), n1..n3 (marker positions, 1-based)
+/** Numbers per block: count, sum, q0..q4 (q0 = min, q4 = max), n1..n3 (marker positions, 1-based). */
+const enum Block {
+  SIZE = 10,
+}
 const P = 0.95;
 const F = [0, P / 2, P, (1 + P) / 2, 1];
 
@@ -17,7 +20,7 @@ export interface RttSummary {
 
 export class FlowRttTable {
   private blockOf = new Int32Array(0);
-  private data = new Float64Array(64 * STRIDE);
+  private data = new Float64Array(64 * Block.SIZE);
   private blocks = 0;
 
   private ensureRows(n: number): void {
@@ -36,16 +39,16 @@ export class FlowRttTable {
     let b = this.blockOf[row];
     if (b < 0) {
       b = this.blocks++;
-      if (b * STRIDE + STRIDE > this.data.length) {
+      if (b * Block.SIZE + Block.SIZE > this.data.length) {
         const d = new Float64Array(this.data.length * 2);
         d.set(this.data);
         this.data = d;
       }
       this.blockOf[row] = b;
-      this.data.fill(0, b * STRIDE, b * STRIDE + STRIDE);
+      this.data.fill(0, b * Block.SIZE, b * Block.SIZE + Block.SIZE);
     }
     const d = this.data;
-    const o = b * STRIDE;
+    const o = b * Block.SIZE;
     const n = d[o] + 1;
     d[o] = n;
     d[o + 1] += x;
@@ -103,7 +106,7 @@ export class FlowRttTable {
     const b = this.blockOf[row];
     if (b < 0) return null;
     const d = this.data;
-    const o = b * STRIDE;
+    const o = b * Block.SIZE;
     const n = d[o];
     const q = o + 2;
     if (n <= 5) {

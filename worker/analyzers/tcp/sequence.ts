@@ -19,63 +19,73 @@
  * Times are nanoseconds since the conversation's first packet (exact below 2^53 ns, about 104 days),
  * passed in `now`.
  */
-import { UnackedList } from './unacked.js';
+import { TcpFlag } from '../../decode/packet.js';
+import { UnackedLists } from './unacked.js';
 
-export const A_RETRANSMISSION = 0x0001;
-export const A_LOST_PACKET = 0x0002;
-export const A_ACK_LOST_PACKET = 0x0004;
-export const A_KEEP_ALIVE = 0x0008;
-export const A_DUPLICATE_ACK = 0x0010;
-export const A_ZERO_WINDOW = 0x0020;
-export const A_ZERO_WINDOW_PROBE = 0x0040;
-export const A_ZERO_WINDOW_PROBE_ACK = 0x0080;
-export const A_KEEP_ALIVE_ACK = 0x0100;
-export const A_OUT_OF_ORDER = 0x0200;
-export const A_FAST_RETRANSMISSION = 0x0400;
-export const A_WINDOW_UPDATE = 0x0800;
-export const A_WINDOW_FULL = 0x1000;
-export const A_REUSED_PORTS = 0x2000;
-export const A_SPURIOUS_RETRANSMISSION = 0x4000;
-/** The bits that make a frame a retransmission for `tcp.analysis.retransmission`. */
-export const A_ANY_RETRANSMISSION = A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION;
+/** Wireshark's TCP_A_* analysis flags (ta->flags), as TA.*. */
+export const enum TA {
+  RETRANSMISSION = 0x0001,
+  LOST_PACKET = 0x0002,
+  ACK_LOST_PACKET = 0x0004,
+  KEEP_ALIVE = 0x0008,
+  DUPLICATE_ACK = 0x0010,
+  ZERO_WINDOW = 0x0020,
+  ZERO_WINDOW_PROBE = 0x0040,
+  ZERO_WINDOW_PROBE_ACK = 0x0080,
+  KEEP_ALIVE_ACK = 0x0100,
+  OUT_OF_ORDER = 0x0200,
+  FAST_RETRANSMISSION = 0x0400,
+  WINDOW_UPDATE = 0x0800,
+  WINDOW_FULL = 0x1000,
+  REUSED_PORTS = 0x2000,
+  SPURIOUS_RETRANSMISSION = 0x4000,
+  /** The bits that make a frame a retransmission for `tcp.analysis.retransmission`. */
+  ANY_RETRANSMISSION = RETRANSMISSION | FAST_RETRANSMISSION | SPURIOUS_RETRANSMISSION,
+}
+export const A_REUSED_PORTS = TA.REUSED_PORTS;
 
-const FIN = 0x01;
-const SYN = 0x02;
-const RST = 0x04;
-const ACK = 0x10;
+// The numeric constants here are const enums (their members are inlined by bundlers; see Proto in
+// decode/protocols.ts).
+const enum Limit {
+  /** Wireshark's cap on listed unacked segments per side (tcp_analyze_seq_info, MAX_UNACKED_SEGMENTS). */
+  MAX_UNACKED = 10_000,
+  FAST_RT_NS = 20_000_000,
+  OOO_DEFAULT_NS = 3_000_000,
+}
+export const MAX_UNACKED = Limit.MAX_UNACKED;
 
-/** Wireshark's cap on listed unacked segments per side (tcp_analyze_seq_info, MAX_UNACKED_SEGMENTS). */
-export const MAX_UNACKED = 10_000;
-const FAST_RT_NS = 20_000_000;
-const OOO_DEFAULT_NS = 3_000_000;
-
-// Int32 fields of a side record (index k * 16 + field).
-/** Raw window of the side's last analysed segment (-1 = Wireshark's initial 0xFFFFFFFF). */
-export const WIN = 0;
-/** Window scale: -1 unknown, -2 not used, else the shift. */
-export const SCALE = 1;
-/** Between the side's SYN (or SYN/ACK) and its first pure ACK: its window is unscaled. */
-export const FIRST_ACK = 2;
-/** ta.flags of the side's last analysed segment. */
-export const LAST_FLAGS = 3;
-export const LAST_ACK = 4;
-/** Frame where the side's ack value last changed. */
-export const LAST_NON_DUP = 5;
-/** Dup-ACK counter; -1 is the "(guint32)-1" of §12 #5 (and compares as ≥ 2). */
-export const DUP_ACKS = 6;
-export const NEXT_SEQ = 7;
-export const MAX_TO_ACK = 8;
-// Float64 fields (index k * 8 + field).
-export const LAST_ACK_TIME = 5;
-export const NEXT_SEQ_TIME = 6;
-/** Side 0: time of the most recent pure SYN (NaN = unset: Wireshark's "0", as a SYN at epoch 0 reads). Side 1: iRTT in ns (0 = unset). */
-export const SLOT_TIME = 7;
+/** Int32 fields of a side record (index k * 16 + field). */
+export const enum Seq {
+  /** Raw window of the side's last analysed segment (-1 = Wireshark's initial 0xFFFFFFFF). */
+  WIN = 0,
+  /** Window scale: -1 unknown, -2 not used, else the shift. */
+  SCALE = 1,
+  /** Between the side's SYN (or SYN/ACK) and its first pure ACK: its window is unscaled. */
+  FIRST_ACK = 2,
+  /** ta.flags of the side's last analysed segment. */
+  LAST_FLAGS = 3,
+  LAST_ACK = 4,
+  /** Frame where the side's ack value last changed. */
+  LAST_NON_DUP = 5,
+  /** Dup-ACK counter; -1 is the "(guint32)-1" of §12 #5 (and compares as ≥ 2). */
+  DUP_ACKS = 6,
+  NEXT_SEQ = 7,
+  MAX_TO_ACK = 8,
+}
+/** Float64 fields of a side record (index k * 8 + field). */
+export const enum SeqF {
+  LAST_ACK_TIME = 5,
+  NEXT_SEQ_TIME = 6,
+  /** Side 0: time of the most recent pure SYN (NaN = unset: Wireshark's "0", as a SYN at epoch 0 reads). Side 1: iRTT in ns (0 = unset). */
+  SLOT_TIME = 7,
+}
 
 export class SeqState {
   capacity = 0;
   I = new Int32Array(0);
   F = new Float64Array(0);
-  lists: Array<UnackedList | null> = [];
+  /** The unacked lists of every side (`k` = slot * 2 + side). */
+  readonly lists = new UnackedLists();
 
   /** Entries in all lists (for the memory budget). */
   listed = 0;
@@ -104,17 +114,17 @@ export class SeqState {
     I.set(this.I);
     this.I = I;
     this.F = new Float64Array(buf);
-    for (let i = this.lists.length; i < slots * 2; i++) this.lists.push(null);
+    this.lists.grow(slots * 2);
     this.capacity = slots;
   }
 
   scale(k: number): number {
-    return this.I[k * 16 + SCALE];
+    return this.I[k * 16 + Seq.SCALE];
   }
 
   /** iRTT of a slot in ns, 0 when unset. */
   irtt(slot: number): number {
-    return this.F[(slot * 2 + 1) * 8 + SLOT_TIME];
+    return this.F[(slot * 2 + 1) * 8 + SeqF.SLOT_TIME];
   }
 
   /** Fresh conversation state in `slot`. */
@@ -123,28 +133,22 @@ export class SeqState {
     const F = this.F;
     for (let k = slot * 2; k < slot * 2 + 2; k++) {
       I.fill(0, k * 16, k * 16 + 10);
-      I[k * 16 + WIN] = -1;
-      I[k * 16 + SCALE] = -1;
+      I[k * 16 + Seq.WIN] = -1;
+      I[k * 16 + Seq.SCALE] = -1;
       // Wireshark's unset times are 0 (the epoch): deltas from them are huge, as from -Infinity here.
-      F[k * 8 + LAST_ACK_TIME] = -Infinity;
-      F[k * 8 + NEXT_SEQ_TIME] = -Infinity;
-      const l = this.lists[k];
-      if (l !== null) {
-        this.listed -= l.length;
-        this.lists[k] = null;
-      }
+      F[k * 8 + SeqF.LAST_ACK_TIME] = -Infinity;
+      F[k * 8 + SeqF.NEXT_SEQ_TIME] = -Infinity;
+      this.listed -= this.lists.drop(k);
     }
-    F[slot * 16 + SLOT_TIME] = NaN;
-    F[slot * 16 + 8 + SLOT_TIME] = 0;
+    F[slot * 16 + SeqF.SLOT_TIME] = NaN;
+    F[slot * 16 + 8 + SeqF.SLOT_TIME] = 0;
   }
 
   /** Drops a side's unacked list (memory pressure); returns the entries dropped. */
   dropList(k: number): number {
-    const l = this.lists[k];
-    if (l === null) return 0;
-    this.lists[k] = null;
-    this.listed -= l.length;
-    return l.length;
+    const n = this.lists.drop(k);
+    this.listed -= n;
+    return n;
   }
 
   /**
@@ -162,135 +166,130 @@ export class SeqState {
     const r = kr * 16; // and of its peer
     const ff = kf * 8; // float64 records
     const fr = kr * 8;
-    const notSFR = (flags & (SYN | FIN | RST)) === 0;
+    const notSFR = (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST)) === 0;
     this.dupAckNum = 0;
     this.ackedFrame = 0;
     this.retransOf = -1;
     this.newBytes = 0;
     let sample = false;
-    const nsf = I[f + NEXT_SEQ];
+    const nsf = I[f + Seq.NEXT_SEQ];
 
     // §6.1 zero-window probe: one byte at nextSeq while the peer's last window was 0; skips §6.2–6.9.
-    if (seglen === 1 && seq === nsf && I[r + WIN] === 0) {
-      ta |= A_ZERO_WINDOW_PROBE;
+    if (seglen === 1 && seq === nsf && I[r + Seq.WIN] === 0) {
+      ta |= TA.ZERO_WINDOW_PROBE;
     } else {
       // §6.2 zero window
-      if (win === 0 && notSFR) ta |= A_ZERO_WINDOW;
+      if (win === 0 && notSFR) ta |= TA.ZERO_WINDOW;
       // §6.3 lost segment (previous segment not captured)
-      if (nsf !== 0 && ((nsf - seq) | 0) < 0 && (flags & RST) === 0) {
-        ta |= A_LOST_PACKET;
+      if (nsf !== 0 && ((nsf - seq) | 0) < 0 && (flags & TcpFlag.RST) === 0) {
+        ta |= TA.LOST_PACKET;
         this.gap = (seq - nsf) | 0;
       }
       // §6.4 keep-alive: 0 or 1 byte at nextSeq - 1
-      if ((seglen === 0 || seglen === 1) && seq === ((nsf - 1) | 0) && notSFR) ta |= A_KEEP_ALIVE;
-      const laf = I[f + LAST_ACK];
-      const wf = I[f + WIN];
+      if ((seglen === 0 || seglen === 1) && seq === ((nsf - 1) | 0) && notSFR) ta |= TA.KEEP_ALIVE;
+      const laf = I[f + Seq.LAST_ACK];
+      const wf = I[f + Seq.WIN];
       // §6.5 window update
-      if (seglen === 0 && win !== 0 && win !== wf && seq === nsf && ack === laf && notSFR) ta |= A_WINDOW_UPDATE;
+      if (seglen === 0 && win !== 0 && win !== wf && seq === nsf && ack === laf && notSFR) ta |= TA.WINDOW_UPDATE;
       // §6.6 window full: only when the peer's scale is known; unscaled while the peer awaits its first ACK
       if (seglen > 0 && notSFR) {
-        const sc = I[r + SCALE];
+        const sc = I[r + Seq.SCALE];
         if (sc !== -1) {
-          const shift = I[r + FIRST_ACK] !== 0 || sc === -2 ? 0 : sc;
-          if (((seq + seglen) | 0) === ((I[r + LAST_ACK] + (I[r + WIN] << shift)) | 0)) ta |= A_WINDOW_FULL;
+          const shift = I[r + Seq.FIRST_ACK] !== 0 || sc === -2 ? 0 : sc;
+          if (((seq + seglen) | 0) === ((I[r + Seq.LAST_ACK] + (I[r + Seq.WIN] << shift)) | 0)) ta |= TA.WINDOW_FULL;
         }
       }
       if (seglen === 0 && seq === nsf && ack === laf && notSFR) {
-        if (win !== 0 && win === wf && (I[r + LAST_FLAGS] & A_KEEP_ALIVE) !== 0) {
-          ta |= A_KEEP_ALIVE_ACK; // §6.7
-        } else if (win === 0 && wf === 0 && (I[r + LAST_FLAGS] & A_ZERO_WINDOW_PROBE) !== 0) {
-          ta |= A_ZERO_WINDOW_PROBE_ACK; // §6.8
+        if (win !== 0 && win === wf && (I[r + Seq.LAST_FLAGS] & TA.KEEP_ALIVE) !== 0) {
+          ta |= TA.KEEP_ALIVE_ACK; // §6.7
+        } else if (win === 0 && wf === 0 && (I[r + Seq.LAST_FLAGS] & TA.ZERO_WINDOW_PROBE) !== 0) {
+          ta |= TA.ZERO_WINDOW_PROBE_ACK; // §6.8
         } else if (win !== 0 && win === wf) {
           // §6.9 duplicate ACK
-          const d = I[f + DUP_ACKS];
+          const d = I[f + Seq.DUP_ACKS];
           const n = d === -1 ? 1 : (d + 1) | 0;
-          I[f + DUP_ACKS] = n;
-          ta |= A_DUPLICATE_ACK;
+          I[f + Seq.DUP_ACKS] = n;
+          ta |= TA.DUPLICATE_ACK;
           this.dupAckNum = n;
-          this.dupAckFrame = I[f + LAST_NON_DUP];
+          this.dupAckFrame = I[f + Seq.LAST_NON_DUP];
         }
       }
     }
     // §6.10 the dup-ACK counter restarts only when the ack value changes
-    if (ack !== I[f + LAST_ACK]) {
-      I[f + LAST_NON_DUP] = frame;
-      I[f + DUP_ACKS] = 0;
+    if (ack !== I[f + Seq.LAST_ACK]) {
+      I[f + Seq.LAST_NON_DUP] = frame;
+      I[f + Seq.DUP_ACKS] = 0;
     }
     // §6.11 ACKed unseen segment
-    const mr = I[r + MAX_TO_ACK];
-    if (mr !== 0 && ((mr - ack) | 0) < 0 && (flags & ACK) !== 0) {
-      if (((mr - I[r + NEXT_SEQ]) | 0) < 0) {
-        I[r + MAX_TO_ACK] = I[r + NEXT_SEQ];
-        ta |= A_ACK_LOST_PACKET;
+    const mr = I[r + Seq.MAX_TO_ACK];
+    if (mr !== 0 && ((mr - ack) | 0) < 0 && (flags & TcpFlag.ACK) !== 0) {
+      if (((mr - I[r + Seq.NEXT_SEQ]) | 0) < 0) {
+        I[r + Seq.MAX_TO_ACK] = I[r + Seq.NEXT_SEQ];
+        ta |= TA.ACK_LOST_PACKET;
       } else {
-        if (I[r + DUP_ACKS] === 0) ta |= A_ACK_LOST_PACKET;
-        I[r + DUP_ACKS] = -1;
+        if (I[r + Seq.DUP_ACKS] === 0) ta |= TA.ACK_LOST_PACKET;
+        I[r + Seq.DUP_ACKS] = -1;
       }
     }
     // §6.12 retransmission family (mutually exclusive)
-    const synFin = flags & (SYN | FIN);
-    if ((seglen > 0 || synFin !== 0) && (ta & A_KEEP_ALIVE) === 0) {
+    const synFin = flags & (TcpFlag.SYN | TcpFlag.FIN);
+    if ((seglen > 0 || synFin !== 0) && (ta & TA.KEEP_ALIVE) === 0) {
       let notAdvanced = nsf !== 0 && ((seq - nsf) | 0) < 0;
       if (seglen > 1 && ((nsf - 1) | 0) === seq) notAdvanced = false;
-      const lar = I[r + LAST_ACK];
+      const lar = I[r + Seq.LAST_ACK];
       if (seglen > 0 && lar !== 0 && ((seq + seglen - lar) | 0) <= 0) {
-        ta |= A_SPURIOUS_RETRANSMISSION;
+        ta |= TA.SPURIOUS_RETRANSMISSION;
       } else if (notAdvanced) {
-        const tAck = t - F[fr + LAST_ACK_TIME];
-        const dr = I[r + DUP_ACKS];
+        const tAck = t - F[fr + SeqF.LAST_ACK_TIME];
+        const dr = I[r + Seq.DUP_ACKS];
         // dupacknum >= 2 as an unsigned number: the (guint32)-1 passes.
-        if ((dr >= 2 || dr === -1) && lar === seq && tAck >= 0 && tAck < FAST_RT_NS) {
-          ta |= A_FAST_RETRANSMISSION;
+        if ((dr >= 2 || dr === -1) && lar === seq && tAck >= 0 && tAck < Limit.FAST_RT_NS) {
+          ta |= TA.FAST_RETRANSMISSION;
         } else {
-          const tSeq = t - F[ff + NEXT_SEQ_TIME];
-          const irtt = F[(slot * 2 + 1) * 8 + SLOT_TIME];
-          const thres = irtt === 0 ? OOO_DEFAULT_NS : irtt < 0 ? Infinity : irtt;
-          if (tSeq >= 0 && tSeq < thres && nsf !== ((seq + seglen + (synFin !== 0 ? 1 : 0)) | 0)) ta |= A_OUT_OF_ORDER;
-          else ta |= A_RETRANSMISSION;
+          const tSeq = t - F[ff + SeqF.NEXT_SEQ_TIME];
+          const irtt = F[(slot * 2 + 1) * 8 + SeqF.SLOT_TIME];
+          const thres = irtt === 0 ? Limit.OOO_DEFAULT_NS : irtt < 0 ? Infinity : irtt;
+          if (tSeq >= 0 && tSeq < thres && nsf !== ((seq + seglen + (synFin !== 0 ? 1 : 0)) | 0)) ta |= TA.OUT_OF_ORDER;
+          else ta |= TA.RETRANSMISSION;
         }
       }
-      if ((ta & A_ANY_RETRANSMISSION) !== 0) {
-        const l = this.lists[kf];
-        if (l !== null) this.retransOf = l.original(seq);
-      }
+      if ((ta & TA.ANY_RETRANSMISSION) !== 0) this.retransOf = this.lists.original(kf, seq);
     }
     // §6.13 remember the segment
     let next = (seq + seglen) | 0;
+    const U = this.lists;
     if (seglen > 0 || synFin !== 0) {
-      let l = this.lists[kf];
-      if (l === null) l = this.lists[kf] = new UnackedList();
-      if (l.end - l.start < MAX_UNACKED) {
+      if (U.length(kf) < Limit.MAX_UNACKED) {
         if (synFin !== 0) next = (next + 1) | 0;
-        l.push(frame, seq, next, (ta & A_ANY_RETRANSMISSION) !== 0 ? 1 : 0, t);
+        U.push(kf, frame, seq, next, (ta & TA.ANY_RETRANSMISSION) !== 0 ? 1 : 0, t);
         this.listed++;
       }
     }
-    if ((ta & A_ZERO_WINDOW_PROBE) === 0) {
+    if ((ta & TA.ZERO_WINDOW_PROBE) === 0) {
       if (((nsf - next) | 0) < 0 || nsf === 0) {
-        if (seglen > 0 && (flags & RST) === 0) {
+        if (seglen > 0 && (flags & TcpFlag.RST) === 0) {
           const d = nsf === 0 ? seglen : (seq + seglen - nsf) | 0;
           this.newBytes = d > seglen ? seglen : d > 0 ? d : 0;
         }
-        I[f + NEXT_SEQ] = next;
-        F[ff + NEXT_SEQ_TIME] = t;
+        I[f + Seq.NEXT_SEQ] = next;
+        F[ff + SeqF.NEXT_SEQ_TIME] = t;
       }
-      const m = I[f + MAX_TO_ACK];
-      if (seq === m || m === 0) I[f + MAX_TO_ACK] = I[f + NEXT_SEQ];
+      const m = I[f + Seq.MAX_TO_ACK];
+      if (seq === m || m === 0) I[f + Seq.MAX_TO_ACK] = I[f + Seq.NEXT_SEQ];
     }
-    I[f + WIN] = win;
-    I[f + LAST_ACK] = ack;
-    F[ff + LAST_ACK_TIME] = t;
-    I[f + LAST_FLAGS] = ta;
+    I[f + Seq.WIN] = win;
+    I[f + Seq.LAST_ACK] = ack;
+    F[ff + SeqF.LAST_ACK_TIME] = t;
+    I[f + Seq.LAST_FLAGS] = ta;
 
     // §6.14 what this ack acknowledges in the peer's list
-    const rl = this.lists[kr];
-    if (rl !== null && rl.end !== rl.start) {
-      this.listed -= rl.ack(ack);
-      if (rl.matched) {
-        this.ackedFrame = rl.matchFrame;
-        const rtt = t - rl.matchTs;
+    if (U.length(kr) !== 0) {
+      this.listed -= U.ack(kr, ack);
+      if (U.matched) {
+        this.ackedFrame = U.matchFrame;
+        const rtt = t - U.matchTs;
         this.ackRtt = rtt;
-        sample = !rl.matchAmbiguous && rtt > 0 && (flags & ACK) !== 0;
+        sample = !U.matchAmbiguous && rtt > 0 && (flags & TcpFlag.ACK) !== 0;
       }
     }
     this.rttSample = sample ? this.ackRtt : -1;
