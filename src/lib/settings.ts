@@ -33,10 +33,21 @@ export function saveSettings(s: Settings, storage: Pick<Storage, 'setItem'> | nu
   }
 }
 
-/** Applies the theme to <html data-theme>; "system" follows prefers-color-scheme through CSS. */
+let stopFollowingSystem: (() => void) | null = null;
+
+/**
+ * Sets <html data-theme> to the effective theme. For "system" it follows prefers-color-scheme as it
+ * changes, so the stylesheet declares each palette once, keyed on data-theme only.
+ */
 export function applyTheme(choice: ThemeChoice, root: HTMLElement = document.documentElement): void {
-  if (choice === 'system') root.removeAttribute('data-theme');
-  else root.setAttribute('data-theme', choice);
+  stopFollowingSystem?.();
+  stopFollowingSystem = null;
+  root.setAttribute('data-theme', effectiveTheme(choice));
+  if (choice !== 'system' || typeof matchMedia !== 'function') return;
+  const query = matchMedia('(prefers-color-scheme: dark)');
+  const follow = (): void => root.setAttribute('data-theme', query.matches ? 'dark' : 'light');
+  query.addEventListener('change', follow);
+  stopFollowingSystem = () => query.removeEventListener('change', follow);
 }
 
 export function effectiveTheme(choice: ThemeChoice): 'light' | 'dark' {

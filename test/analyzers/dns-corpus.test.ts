@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { fileSource } from '../../server/file-source.js';
 import { DnsAnalyzer } from '../../worker/analyzers/dns.js';
 import { dnsSchema } from '../../worker/report/sections/dns.js';
-import { capturePath, CORPUS_PRESENT, corpusAbsentMessage, manifest, reference } from '../corpus/corpus.js';
+import { capturePath, reference } from '../corpus/corpus.js';
+import { corpusPresentOrSkip, cleanlyReadCaptures } from '../corpus/corpus-tests.js';
 import { runAnalyzers } from './harness.js';
 
 type DnsMetric = 'queries' | 'responses' | 'errorResponses' | 'timeCount' | 'timeMean';
@@ -22,14 +23,8 @@ function difference(capture: string, metric: DnsMetric) {
 }
 
 describe('corpus conformance: DNS section vs tshark 4.0.17', () => {
-  if (!CORPUS_PRESENT) {
-    it.skip(corpusAbsentMessage(), () => {});
-    console.warn(corpusAbsentMessage());
-    return;
-  }
-  for (const entry of manifest()) {
-    const ref = reference(entry);
-    if (!ref || ref.status !== 'ok') continue;
+  if (!corpusPresentOrSkip()) return;
+  for (const { entry, ref } of cleanlyReadCaptures()) {
     it(entry.path, async () => {
       const { source } = await fileSource(capturePath(entry));
       const { sections } = await runAnalyzers(source, () => ({ dns: new DnsAnalyzer() }));

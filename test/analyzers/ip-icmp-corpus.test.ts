@@ -8,7 +8,8 @@ import { TimelineAnalyzer } from '../../worker/analyzers/timeline.js';
 import { UdpAnalyzer } from '../../worker/analyzers/udp.js';
 import { timelineSchema } from '../../worker/report/sections/timeline.js';
 import { gapsSchema, icmpSchema, ipSchema, udpSchema } from '../../worker/report/sections/traffic.js';
-import { capturePath, CORPUS_PRESENT, corpusAbsentMessage, manifest, reference } from '../corpus/corpus.js';
+import { capturePath, manifest, reference } from '../corpus/corpus.js';
+import { corpusPresentOrSkip } from '../corpus/corpus-tests.js';
 import { hasTshark, tsharkFields } from '../helpers/tshark.js';
 import { runAnalyzers } from './harness.js';
 
@@ -60,11 +61,7 @@ function expected(capture: string, metric: TrafficDifference['metric'], ours: nu
 }
 
 describe('corpus: ICMP, IP and traffic sections vs tshark 4.0.17', () => {
-  if (!CORPUS_PRESENT) {
-    it.skip(corpusAbsentMessage(), () => {});
-    console.warn(corpusAbsentMessage());
-    return;
-  }
+  if (!corpusPresentOrSkip()) return;
   const entries = manifest().filter((e) => reference(e) !== null);
 
   for (const entry of entries) {

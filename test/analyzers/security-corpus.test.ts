@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fileSource } from '../../server/file-source.js';
 import { SecurityAnalyzer } from '../../worker/analyzers/security/index.js';
 import { securitySchema, type Detection } from '../../worker/report/sections/security.js';
-import { capturePath, CORPUS_PRESENT, corpusAbsentMessage, manifest } from '../corpus/corpus.js';
+import { capturePath, manifest } from '../corpus/corpus.js';
+import { corpusPresentOrSkip } from '../corpus/corpus-tests.js';
 import { hasTshark, tsharkFields } from '../helpers/tshark.js';
 import { runAnalyzers } from './harness.js';
 
@@ -47,11 +48,7 @@ export interface CorpusSecurityResult {
 const results: CorpusSecurityResult[] = [];
 
 describe('corpus: security detectors on ordinary captures (false positives)', () => {
-  if (!CORPUS_PRESENT) {
-    it.skip(corpusAbsentMessage(), () => {});
-    console.warn(corpusAbsentMessage());
-    return;
-  }
+  if (!corpusPresentOrSkip()) return;
   afterAll(() => {
     const out = process.env.SECURITY_CORPUS_OUT;
     if (out) writeFileSync(out, `${JSON.stringify(results.sort((a, b) => a.capture.localeCompare(b.capture)), null, 2)}\n`);

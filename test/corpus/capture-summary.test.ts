@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeCapture, type CaptureSummary } from '../../worker/index.js';
 import { fileSource } from '../../server/file-source.js';
-import { capturePath, CORPUS_PRESENT, corpusAbsentMessage, errorReference, manifest, reference, type ManifestEntry } from './corpus.js';
+import { capturePath, errorReference, manifest, reference, type ManifestEntry } from './corpus.js';
+import { corpusPresentOrSkip } from './corpus-tests.js';
 import { isKnownDifference } from './known-differences.js';
 
 const PROTOCOLS = ['eth', 'ip', 'ipv6', 'tcp', 'udp', 'icmp', 'icmpv6', 'dns'] as const;
@@ -29,11 +30,7 @@ function sameInstant(ours: string | null, theirs: string | null | undefined, has
 }
 
 describe('corpus conformance: capture summary vs capinfos/tshark 4.0.17', () => {
-  if (!CORPUS_PRESENT) {
-    it.skip(corpusAbsentMessage(), () => {});
-    console.warn(corpusAbsentMessage());
-    return;
-  }
+  if (!corpusPresentOrSkip()) return;
   const entries = manifest();
 
   for (const entry of entries) {

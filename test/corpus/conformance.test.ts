@@ -2,21 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { analyzeCapture, MAX_REPORT_BYTES, validateReport } from '../../worker/index.js';
 import { fileSource } from '../../server/file-source.js';
 import { compare } from './conformance.js';
-import { capturePath, CORPUS_PRESENT, corpusAbsentMessage, manifest, reference } from './corpus.js';
+import { capturePath } from './corpus.js';
+import { corpusPresentOrSkip, cleanlyReadCaptures } from './corpus-tests.js';
 
 /**
  * The full analysis against tshark 4.0.17 on every capture tshark reads cleanly: the same comparison
  * `npm run conformance` prints as a table. Every report must also pass the report validator.
  */
 describe('corpus conformance: full report vs tshark 4.0.17', () => {
-  if (!CORPUS_PRESENT) {
-    it.skip(corpusAbsentMessage(), () => {});
-    console.warn(corpusAbsentMessage());
-    return;
-  }
-  for (const entry of manifest()) {
-    const ref = reference(entry);
-    if (!ref || ref.status !== 'ok') continue;
+  if (!corpusPresentOrSkip()) return;
+  for (const { entry, ref } of cleanlyReadCaptures()) {
     it(entry.path, async () => {
       const { source, size } = await fileSource(capturePath(entry));
       const report = await analyzeCapture(source, { totalBytes: size, fileName: entry.path });

@@ -62,6 +62,18 @@ export class IssueLog {
   }
 }
 
+/** A record whose captured length exceeds its original length (Wireshark then takes the captured one). */
+export function caplenExceedsLength(frame: number, offset: number, caplen: number, wireLen: number, blockType?: string): CaptureIssue {
+  return {
+    severity: 'warning',
+    code: 'caplen-exceeds-length',
+    message: `packet ${frame} at offset ${offset}: captured length ${caplen} exceeds the original length ${wireLen}; the original length is taken as ${caplen}`,
+    offset,
+    ...(blockType === undefined ? {} : { blockType }),
+    packet: frame,
+  };
+}
+
 export function formatOffset(offset: number): string {
   return `${offset} (0x${offset.toString(16)})`;
 }

@@ -1,5 +1,5 @@
 import type { PartialRecord, RecordFormat } from './framer.js';
-import { CaptureFormatError, type IssueLog } from './issues.js';
+import { CaptureFormatError, caplenExceedsLength, type IssueLog } from './issues.js';
 import { MICROSECONDS, NANOSECONDS } from './timestamp.js';
 import { RawRecord, type ContainerInfo, type InterfaceInfo, type RecordSink } from './types.js';
 
@@ -96,14 +96,7 @@ export class PcapFormat implements RecordFormat {
     }
     rec.tsSec = sec;
     if (wireLen < caplen) {
-      this.issues.add({
-        severity: 'warning',
-        code: 'caplen-exceeds-length',
-        message: `packet ${rec.frame} at offset ${streamOffset}: captured length ${caplen} exceeds the original length ${wireLen}; the original length is taken as ${caplen}`,
-        offset: streamOffset,
-        blockType: 'pcap record',
-        packet: rec.frame,
-      });
+      this.issues.add(caplenExceedsLength(rec.frame, streamOffset, caplen, wireLen, 'pcap record'));
       wireLen = caplen;
     }
     if (this.snaplen > 0 && caplen > this.snaplen && !this.warnedSnaplen) {

@@ -1,5 +1,5 @@
 import type { PartialRecord, RecordFormat } from './framer.js';
-import { CaptureFormatError, type IssueLog } from './issues.js';
+import { CaptureFormatError, caplenExceedsLength, type IssueLog } from './issues.js';
 import { MAX_CAPLEN } from './pcap.js';
 import { binaryResolution, decimalResolution, MICROSECONDS, ticksToTime, type TimeOut } from './timestamp.js';
 import { RawRecord, type ContainerInfo, type InterfaceInfo, type RecordSink } from './types.js';
@@ -386,13 +386,7 @@ export class PcapngFormat implements RecordFormat {
     const rec = this.rec;
     rec.frame++;
     if (wireLen < caplen) {
-      this.issues.add({
-        severity: 'warning',
-        code: 'caplen-exceeds-length',
-        message: `packet ${rec.frame} at offset ${streamOffset}: captured length ${caplen} exceeds the original length ${wireLen}; the original length is taken as ${caplen}`,
-        offset: streamOffset,
-        packet: rec.frame,
-      });
+      this.issues.add(caplenExceedsLength(rec.frame, streamOffset, caplen, wireLen));
       wireLen = caplen;
     }
     rec.iface = iface.id;

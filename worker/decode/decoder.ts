@@ -980,11 +980,6 @@ export class Decoder {
         return;
       }
     }
-    const i = v.dnsCount;
-    if (i >= v.dnsOff.length) return;
-    v.dnsBuf[i] = buf;
-    v.dnsOff[i] = off;
-    v.dnsLen[i] = len;
-    v.dnsCount = i + 1;
+    v.addDnsMessage(buf, off, len);
   }
 }

@@ -108,12 +108,7 @@ export class DnsTcpReassembler {
     if (len < 4) return; // no id and flags: Wireshark shows a malformed packet without a DNS layer
     v.dnsOverTcp = true;
     v.mark(Proto.DNS);
-    const i = v.dnsCount;
-    if (i >= v.dnsOff.length) return;
-    v.dnsBuf[i] = buf;
-    v.dnsOff[i] = off;
-    v.dnsLen[i] = len;
-    v.dnsCount = i + 1;
+    v.addDnsMessage(buf, off, len);
   }
 
   private evictOldest(): void {

@@ -264,6 +264,16 @@ export class PacketView {
     this.ipLayerCount = i + 1;
   }
 
+  /** Remembers a DNS message at buf[off, off+len); messages beyond the per-packet limit are not analysed. */
+  addDnsMessage(buf: Uint8Array, off: number, len: number): void {
+    const i = this.dnsCount;
+    if (i >= this.dnsOff.length) return;
+    this.dnsBuf[i] = buf;
+    this.dnsOff[i] = off;
+    this.dnsLen[i] = len;
+    this.dnsCount = i + 1;
+  }
+
   mark(protocol: number): void {
     if (protocol < 32) this.protoLo |= 1 << protocol;
     else this.protoHi |= 1 << (protocol - 32);
