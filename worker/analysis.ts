@@ -14,6 +14,7 @@ import { UdpAnalyzer } from './analyzers/udp.js';
 import { CaptureRun, type PacketConsumer, type ReadOptions } from './engine.js';
 import type { PacketView } from './decode/packet.js';
 import type { ByteSource } from './input.js';
+import { boundSummary } from './report/bound-summary.js';
 import { SCHEMA_VERSION, type Report } from './report/schema.js';
 import { resolveThresholds } from './report/thresholds.js';
 import { ENGINE_VERSION } from './version.js';
@@ -73,7 +74,7 @@ export async function analyzeCapture(source: ByteSource, options: AnalyzeOptions
     source: { fileName: options.fileName ?? null, fileBytes: ctx.summary.fileBytes },
     redaction: null,
     thresholds,
-    summary: ctx.summary,
+    summary: boundSummary(ctx.summary),
     health,
     findings,
     ...sections,

@@ -25,6 +25,11 @@ export const interfaceSummarySchema = v.object({
   packets: count,
 });
 
+/** Bounds of the summary's lists in a report (the info command lists everything). */
+export const MAX_REPORT_INTERFACES = 1024;
+export const MAX_BLOCK_TYPES = 32;
+export const MAX_UNDECODED_REASONS = 200;
+
 /** What `capinfos` shows, plus the protocol hierarchy. Field names are a public contract (scripts). */
 export const captureSummarySchema = v.object({
   format: text(32),
@@ -51,13 +56,15 @@ export const captureSummarySchema = v.object({
   bytesPerSecond: nonNeg,
   truncatedPackets: count,
   strictTimeOrder: v.boolean(),
-  interfaces: list(interfaceSummarySchema, 1024),
-  blockCounts: dict(count, 32),
+  interfaces: list(interfaceSummarySchema, MAX_REPORT_INTERFACES),
+  /** Interfaces beyond the first MAX_REPORT_INTERFACES, left out of `interfaces`. */
+  interfacesOmitted: v.optional(count),
+  blockCounts: dict(count, MAX_BLOCK_TYPES),
   comments: list(v.object({ text: text(4100), block: text(16), packet: v.optional(count) }), 200),
   /** Frames per protocol, Wireshark short names (`eth`, `ip`, `tcp`, …). */
   protocols: dict(count, 64),
   /** Frames whose decoding stopped before a transport layer, by reason. */
-  undecoded: dict(count, 200, 200),
+  undecoded: dict(count, MAX_UNDECODED_REASONS, 200),
   warnings: list(captureIssueSchema, 250),
 });
 

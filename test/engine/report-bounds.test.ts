@@ -1,0 +1,56 @@
+/**
+ * A crafted capture can declare more interfaces, block types and kinds of undecodable frames than a
+ * report may hold; the report must still pass its own validator (or it could be neither cached, shared
+ * nor uploaded) and say what it left out.
+ */
+import { describe, expect, it } from 'vitest';
+import { analyzeCapture, summarizeCapture, validateReport } from '../../worker/index.js';
+import { MAX_BLOCK_TYPES, MAX_REPORT_INTERFACES, MAX_UNDECODED_REASONS } from '../../worker/report/sections/summary.js';
+import { PcapngWriter } from '../helpers/capture-writer.js';
+import { ethernet } from '../helpers/packet-builder.js';
+
+function crafted(): Uint8Array {
+  const w = new PcapngWriter().shb();
+  for (let i = 0; i < MAX_REPORT_INTERFACES + 476; i++) w.idb({ linkType: 1 });
+  // One frame for each of 300 unknown ethertypes (0x9000 + n is unassigned), twice for the first 50.
+  for (let n = 0; n < 300; n++) {
+    const frame = ethernet({ etherType: 0x9000 + n, payload: new Uint8Array(46) });
+    for (let k = 0; k < (n < 50 ? 2 : 1); k++) w.epb({ iface: n % 7, ts: BigInt(n * 1000 + k), data: frame });
+  }
+  for (let t = 0; t < 60; t++) w.rawBlock(0x40000000 + t, new Uint8Array(4));
+  return w.bytes();
+}
+
+describe('report bounds on a capture that declares too much', () => {
+  it('keeps the first interfaces, folds the rarest block types and undecoded reasons, and validates', async () => {
+    const bytes = crafted();
+    const report = await analyzeCapture([bytes]);
+    const s = report.summary;
+    expect(s.packets).toBe(350);
+    expect(s.interfaces).toHaveLength(MAX_REPORT_INTERFACES);
+    expect(s.interfacesOmitted).toBe(476);
+    expect(s.interfaces[0].packets).toBeGreaterThan(0);
+
+    expect(Object.keys(s.blockCounts)).toHaveLength(MAX_BLOCK_TYPES);
+    expect(s.blockCounts.IDB).toBe(MAX_REPORT_INTERFACES + 476);
+    expect(s.blockCounts.EPB).toBe(350);
+    // 60 unknown block types, one each: the 31 entries kept are IDB, EPB, SHB and 28 of them.
+    expect(s.blockCounts['other block types']).toBe(60 - 28);
+
+    expect(Object.keys(s.undecoded)).toHaveLength(MAX_UNDECODED_REASONS);
+    const total = Object.values(s.undecoded).reduce((a, b) => a + b, 0);
+    expect(total).toBe(350);
+    // The most frequent reasons are the ones kept by name.
+    expect(Object.values(s.undecoded).filter((n) => n === 2)).toHaveLength(50);
+    expect(s.undecoded['other reasons']).toBe(300 - (MAX_UNDECODED_REASONS - 1));
+
+    const checked = validateReport(JSON.parse(JSON.stringify(report)));
+    expect(checked.ok ? 'valid' : checked.error).toBe('valid');
+  });
+
+  it('leaves the info summary whole, as capinfos lists every interface', async () => {
+    const s = await summarizeCapture([crafted()]);
+    expect(s.interfaces).toHaveLength(MAX_REPORT_INTERFACES + 476);
+    expect(s.interfacesOmitted).toBeUndefined();
+  });
+});
