@@ -16,6 +16,9 @@ export interface InputStats {
   compression: 'gzip' | null;
 }
 
+/** Compressed bytes per write into the decompressor (see gunzip). */
+const GZIP_WRITE_BYTES = 64 * 1024;
+
 /** Chunks smaller than this coming out of the decompressor are joined, so records rarely straddle. */
 const COALESCE_BYTES = 256 * 1024;
 
@@ -86,16 +89,35 @@ async function* gunzip(head: Uint8Array, rest: AsyncGenerator<Uint8Array>, stats
   // Input is written by a separate task so the decompressor never waits on the consumer and vice versa.
   let inputError: unknown = null;
   const inputDone = (async () => {
+    // The decompressor gets the compressed stream in blocks cut at fixed stream offsets, whatever the
+    // source's chunking: on damaged input it drops the output of the write that hit the damage, so
+    // writes cut where the source happened to cut would make what is recovered depend on chunk sizes.
+    // (Each block is a fresh copy, so a source may reuse its chunks while the decompressor holds one.)
+    let block = new Uint8Array(GZIP_WRITE_BYTES);
+    let filled = 0;
+    const feed = async (bytes: Uint8Array): Promise<void> => {
+      for (let o = 0; o < bytes.length; ) {
+        const n = Math.min(bytes.length - o, GZIP_WRITE_BYTES - filled);
+        block.set(bytes.subarray(o, o + n), filled);
+        filled += n;
+        o += n;
+        if (filled === GZIP_WRITE_BYTES) {
+          const full = block;
+          block = new Uint8Array(GZIP_WRITE_BYTES);
+          filled = 0;
+          await writer.write(full);
+        }
+      }
+    };
     try {
-      await writer.write(head);
+      await feed(head);
       for (;;) {
         const r = await rest.next();
         if (r.done) break;
         stats.sourceBytes += r.value.length;
-        // The decompressor may still hold a chunk when the source reuses it: hand over a copy
-        // (compressed bytes, a fraction of what comes out).
-        await writer.write(r.value.slice());
+        await feed(r.value);
       }
+      if (filled > 0) await writer.write(block.subarray(0, filled));
     } catch (e) {
       inputError = e;
     }
