@@ -846,14 +846,28 @@ export class Decoder {
       return;
     }
     if (lo === 3544 || hi === 3544) {
+      const outerBefore = v.outerUdpCount;
       this.outerUdp(sport, dport);
       this.teredo(buf, dv, off + 8, Math.min(end, off + len), off + len);
+      this.untunnelledUdp(outerBefore, off);
       return;
     }
     if (dport === 4789 || (sport === 4789 && dport !== 4789)) {
+      const outerBefore = v.outerUdpCount;
       this.outerUdp(sport, dport);
       this.vxlan(buf, dv, off + 8, Math.min(end, off + len), off + len);
+      this.untunnelledUdp(outerBefore, off);
     }
+  }
+
+  /**
+   * A tunnel whose payload held no IP packet (ARP inside VXLAN, a cut header) leaves the UDP header at
+   * `off` the frame's innermost transport header: it is then counted as that, not also as a tunnel's
+   * outer header, or its conversation would count the frame twice.
+   */
+  private untunnelledUdp(outerBefore: number, off: number): void {
+    const v = this.view;
+    if (v.l4 === L4.UDP && v.l4Off === off) v.outerUdpCount = outerBefore;
   }
 
   private outerUdp(sport: number, dport: number): void {
