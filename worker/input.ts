@@ -58,28 +58,34 @@ function isReadableStream(x: ByteSource): x is ReadableStream<Uint8Array> {
  */
 export async function* captureBytes(source: ByteSource, stats: InputStats): AsyncGenerator<Uint8Array> {
   const it = iterate(source);
-  // Two bytes decide gzip or not; sources may hand them over one at a time.
-  let head = new Uint8Array(0);
-  while (head.length < 2) {
-    const r = await it.next();
-    if (r.done) break;
-    const joined = new Uint8Array(head.length + r.value.length);
-    joined.set(head);
-    joined.set(r.value, head.length);
-    head = joined;
-  }
-  if (head.length === 0) return;
-  stats.sourceBytes += head.length;
-  if (!(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) {
-    yield head;
-    for await (const chunk of it) {
-      stats.sourceBytes += chunk.length;
-      yield chunk;
+  try {
+    // Two bytes decide gzip or not; sources may hand them over one at a time.
+    let head = new Uint8Array(0);
+    while (head.length < 2) {
+      const r = await it.next();
+      if (r.done) break;
+      const joined = new Uint8Array(head.length + r.value.length);
+      joined.set(head);
+      joined.set(r.value, head.length);
+      head = joined;
     }
-    return;
+    if (head.length === 0) return;
+    stats.sourceBytes += head.length;
+    if (!(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) {
+      yield head;
+      for await (const chunk of it) {
+        stats.sourceBytes += chunk.length;
+        yield chunk;
+      }
+      return;
+    }
+    stats.compression = 'gzip';
+    yield* gunzip(head, it, stats);
+  } finally {
+    // The reader may stop early (a damaged file, often in the first chunk): the source is closed
+    // then too, so a file handle behind it is released at once rather than by the garbage collector.
+    await it.return(undefined);
   }
-  stats.compression = 'gzip';
-  yield* gunzip(head, it, stats);
 }
 
 async function* gunzip(head: Uint8Array, rest: AsyncGenerator<Uint8Array>, stats: InputStats): AsyncGenerator<Uint8Array> {
