@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeCapture, summarizeCapture, validateReport } from '../../worker/index.js';
 import { MAX_BLOCK_TYPES, MAX_REPORT_INTERFACES, MAX_UNDECODED_REASONS } from '../../worker/report/sections/summary.js';
-import { PcapngWriter } from '../helpers/capture-writer.js';
-import { ethernet } from '../helpers/packet-builder.js';
+import { PcapngWriter, writePcap } from '../helpers/capture-writer.js';
+import { etherIpv4Tcp, ethernet } from '../helpers/packet-builder.js';
 
 function crafted(): Uint8Array {
   const w = new PcapngWriter().shb();
@@ -52,5 +52,19 @@ describe('report bounds on a capture that declares too much', () => {
     const s = await summarizeCapture([crafted()]);
     expect(s.interfaces).toHaveLength(MAX_REPORT_INTERFACES + 476);
     expect(s.interfacesOmitted).toBeUndefined();
+  });
+});
+
+describe('report validity when the capture clock goes backwards', () => {
+  it('keeps a negative SYN back-off interval (a merged capture) and validates', async () => {
+    const syn = (t: number) => ({ sec: 1_700_000_000 + t, data: etherIpv4Tcp({ src: '10.0.0.1', dst: '10.0.0.2', srcPort: 40000, dstPort: 443, seq: 100, ack: 0, flags: 'S' }) });
+    const records = [syn(0), syn(1), syn(-2)].map((r) => ({ tsSec: r.sec, tsFrac: 0, data: r.data }));
+    const report = await analyzeCapture([writePcap({}, records)]);
+    const backoff = report.tcp.handshakes.backoff.items[0];
+    expect(backoff.frames).toEqual([1, 2, 3]);
+    expect(backoff.intervals).toEqual([1, -3]);
+    expect(backoff.followsDoubling).toBe(false);
+    const checked = validateReport(JSON.parse(JSON.stringify(report)));
+    expect(checked.ok ? 'valid' : checked.error).toBe('valid');
   });
 });

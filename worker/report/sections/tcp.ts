@@ -102,9 +102,12 @@ export const tcpSchema = v.object({
     synToSynAck: distribution,
     timeToFirstData: distribution,
     slowest: capped(v.object({ flow: flowId, frame, synToSynAck: seconds, synAckToAck: v.nullable(seconds) }), 50),
-    /** SYN retransmission timing, with whether each interval about doubles (RFC 6298 back-off). */
+    /**
+     * SYN retransmission timing, with whether each interval about doubles (RFC 6298 back-off). An
+     * interval is negative where the capture's clock went backwards between two SYNs (merged captures).
+     */
     backoff: capped(
-      v.object({ flow: flowId, frames: list(frame, 16), intervals: list(seconds, 15), followsDoubling: v.boolean() }),
+      v.object({ flow: flowId, frames: list(frame, 16), intervals: list(num, 15), followsDoubling: v.boolean() }),
       100,
     ),
   }),
