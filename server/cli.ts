@@ -3,17 +3,36 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { analyzeCapture, summarizeCapture, THRESHOLDS, visibleText, type CaptureSummary, type Progress, type Report } from '../worker/index.js';
+import {
+  analyzeCapture,
+  DEFAULT_INTERNAL_RANGES,
+  parseCidr,
+  resolveSecurityThresholds,
+  SECURITY_THRESHOLDS,
+  summarizeCapture,
+  THRESHOLDS,
+  visibleText,
+  type CaptureSummary,
+  type Progress,
+  type Report,
+  type SecurityOptions,
+} from '../worker/index.js';
 import { embedReport } from '../worker/report/standalone.js';
 import { fileSource } from './file-source.js';
 
 const USAGE = `Usage:
   pcap-analyzer info FILE [--json]
       capture summary (like capinfos) and protocol hierarchy
-  pcap-analyzer analyze FILE [--json OUT] [--html OUT] [--threshold NAME=VALUE ...] [--quiet]
+  pcap-analyzer analyze FILE [--json OUT] [--html OUT] [--threshold NAME=VALUE ...]
+                            [--internal CIDR ...] [--no-security] [--quiet]
       full diagnosis: prints the health score, top findings and key numbers; writes the JSON
       report to OUT ("-" for stdout, which then gets no text summary) and/or the report as one
       self-contained HTML file that opens offline (the same file the web app exports)
+      --threshold   a diagnosis or security-detector threshold (names and defaults:
+                    README "Command line", docs/security-detectors.md); repeatable
+      --internal    an address range that counts as internal for the security detectors,
+                    replacing the defaults (RFC 1918/4193, loopback, link-local, CGNAT); repeatable
+      --no-security skip the security detectors
 
 FILE may be pcap or pcapng, optionally gzip-compressed.
 Exit status: 0 read cleanly, 1 read with errors (partial results), 2 unreadable input or bad usage.`;
@@ -145,22 +164,18 @@ async function analyze(args: string[], out: NodeJS.WritableStream, err: NodeJS.W
       json: { type: 'string' },
       html: { type: 'string' },
       threshold: { type: 'string', multiple: true, default: [] },
+      internal: { type: 'string', multiple: true, default: [] },
+      'no-security': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
     },
     err,
   );
   if (!cmd) return 2;
   const { file } = cmd;
-  const opts = cmd.values as { json?: string; html?: string; threshold?: string[]; quiet?: boolean };
-  const thresholds: Record<string, number> = {};
-  for (const t of opts.threshold ?? []) {
-    const m = /^([A-Za-z]+)=([0-9.eE+-]+)$/.exec(t);
-    if (!m || !(m[1] in THRESHOLDS) || !Number.isFinite(Number(m[2])) || Number(m[2]) < 0) {
-      err.write(`pcap-analyzer analyze: bad --threshold "${visibleText(t, 80)}"; known: ${Object.keys(THRESHOLDS).join(', ')}\n`);
-      return 2;
-    }
-    thresholds[m[1]] = Number(m[2]);
-  }
+  const opts = cmd.values as { json?: string; html?: string; threshold?: string[]; internal?: string[]; 'no-security'?: boolean; quiet?: boolean };
+  const options = analysisOptions(opts.threshold ?? [], opts.internal ?? [], opts['no-security'] === true, err);
+  if (!options) return 2;
+  const { thresholds, security } = options;
   const src = await openCapture(file, err);
   if (!src) return 2;
   const tty = (err as NodeJS.WriteStream).isTTY === true && !opts.quiet;
@@ -168,6 +183,7 @@ async function analyze(args: string[], out: NodeJS.WritableStream, err: NodeJS.W
     totalBytes: src.size,
     fileName: basename(file),
     thresholds,
+    security,
     onProgress: tty ? (p) => err.write(`\r${progressLine(p)}\u001b[K`) : undefined,
     progressIntervalMs: 250,
   });
@@ -190,6 +206,45 @@ async function analyze(args: string[], out: NodeJS.WritableStream, err: NodeJS.W
   }
   if (!opts.quiet) out.write(formatReport(file, report));
   return status;
+}
+
+/** Thresholds and security options from the command line, or null after saying what is wrong. */
+function analysisOptions(
+  thresholdArgs: string[],
+  internal: string[],
+  noSecurity: boolean,
+  err: NodeJS.WritableStream,
+): { thresholds: Record<string, number>; security: SecurityOptions | false } | null {
+  const thresholds: Record<string, number> = {};
+  const securityThresholds: Record<string, number> = {};
+  for (const t of thresholdArgs) {
+    const m = /^([A-Za-z]+)=([0-9.eE+-]+)$/.exec(t);
+    const value = m ? Number(m[2]) : NaN;
+    if (!m || !Number.isFinite(value) || value < 0 || !(m[1] in THRESHOLDS || m[1] in SECURITY_THRESHOLDS)) {
+      err.write(
+        `pcap-analyzer analyze: bad --threshold "${visibleText(t, 80)}"; known: ${Object.keys(THRESHOLDS).join(', ')}; ` +
+          `security: ${Object.keys(SECURITY_THRESHOLDS).join(', ')}\n`,
+      );
+      return null;
+    }
+    if (m[1] in THRESHOLDS) thresholds[m[1]] = value;
+    else securityThresholds[m[1]] = value;
+  }
+  try {
+    resolveSecurityThresholds(securityThresholds);
+    for (const range of internal) parseCidr(range);
+  } catch (e) {
+    err.write(`pcap-analyzer analyze: ${visibleText(e instanceof Error ? e.message : String(e), 400)}\n`);
+    return null;
+  }
+  if (noSecurity) {
+    if (internal.length > 0 || Object.keys(securityThresholds).length > 0) {
+      err.write('pcap-analyzer analyze: --no-security cannot be combined with --internal or security thresholds\n');
+      return null;
+    }
+    return { thresholds, security: false };
+  }
+  return { thresholds, security: { thresholds: securityThresholds, internalRanges: internal.length > 0 ? internal : DEFAULT_INTERNAL_RANGES } };
 }
 
 function progressLine(p: Progress): string {

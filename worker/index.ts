@@ -5,6 +5,7 @@
 export { summarizeCapture, CaptureRun, AnalysisCancelled } from './engine.js';
 export { analyzeCapture, type AnalyzeOptions } from './analysis.js';
 export { THRESHOLDS, defaultThresholds, resolveThresholds, type Thresholds, type ThresholdName } from './report/thresholds.js';
+export { SECURITY_THRESHOLDS, DEFAULT_INTERNAL_RANGES, parseCidr, resolveSecurityThresholds, type SecurityOptions } from './analyzers/security/index.js';
 export type { Report } from './report/schema.js';
 export { SCHEMA_VERSION, MAX_REPORT_BYTES } from './report/schema.js';
 export { validateReport, parseReport, type ValidationResult } from './report/validate.js';

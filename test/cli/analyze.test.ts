@@ -1,7 +1,7 @@
 /**
- * `pcap-analyzer analyze FILE [--json OUT] [--threshold NAME=VALUE …] [--quiet]` through the exported
- * `main(argv, out, err)`: the text summary, the JSON report (to stdout and to a file), thresholds
- * written into the report, and the exit status contract.
+ * `pcap-analyzer analyze FILE [--json OUT] [--threshold NAME=VALUE …] [--internal CIDR …] [--no-security]
+ * [--quiet]` through the exported `main(argv, out, err)`: the text summary, the JSON report (to stdout and
+ * to a file), thresholds and security options written into the report, and the exit status contract.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,8 @@ import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../server/cli.js';
 import { validateReport, type Report } from '../../worker/index.js';
-import { TcpConversation } from '../helpers/packet-builder.js';
+import { writePcap } from '../helpers/capture-writer.js';
+import { etherIpv4Tcp, TcpConversation } from '../helpers/packet-builder.js';
 import { tempDir } from '../helpers/tshark.js';
 
 class Sink extends Writable {
@@ -91,5 +92,47 @@ describe('pcap-analyzer analyze', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain('an HTML/XML document');
     expect(r.out).toBe('');
+  });
+
+  it('passes security thresholds and internal ranges to the detectors, or skips them', async () => {
+    // 30 unanswered SYNs from one host to 30 ports of another, 0.1 s apart: below the default
+    // vertical-scan threshold (50 ports), above a lowered one.
+    const scan = join(tmp.dir, 'scan.pcap');
+    const syns = Array.from({ length: 30 }, (_, i) => ({
+      tsSec: 1_700_000_000 + Math.floor(i / 10),
+      tsFrac: (i % 10) * 100_000,
+      data: etherIpv4Tcp({ src: '10.0.0.66', dst: '10.0.0.5', srcPort: 40000, dstPort: 1000 + i, seq: 1000, ack: 0, flags: 'S' }),
+    }));
+    writeFileSync(scan, writePcap({}, syns));
+    const run = async (...extra: string[]) => JSON.parse((await cli('analyze', scan, '--json', '-', ...extra)).out) as Report;
+
+    const plain = await run();
+    expect(plain.security?.detections.items.map((d) => d.kind)).toEqual([]);
+    expect(plain.security?.internalRanges).toContain('10.0.0.0/8');
+
+    const lowered = await run('--threshold', 'scanVerticalMinPorts=20', '--internal', '10.0.0.0/24', '--internal', 'fd00::/8');
+    expect(lowered.security?.thresholds.scanVerticalMinPorts).toBe(20);
+    expect(lowered.security?.internalRanges).toEqual(['10.0.0.0/24', 'fd00::/8']);
+    const scanAlert = lowered.security?.detections.items.find((d) => d.kind === 'port_scan');
+    expect(scanAlert?.title).toMatch(/^SYN port scan \(vertical\) from 10\.0\.0\.66: 30 ports on 1 host/);
+    expect(scanAlert?.rule).toContain('≥ 20 distinct ports');
+
+    expect((await run('--no-security')).security).toBeUndefined();
+  });
+
+  it('refuses bad security options with exit 2 and says why', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--threshold', 'scanMinFailedShare=2'], /scanMinFailedShare is a share between 0 and 1/],
+      [['--threshold', 'scanVerticalMinPortz=5'], /bad --threshold .*security: scanWindowSeconds/],
+      [['--internal', '10.0.0.1/8'], /host bits set \(did you mean 10\.0\.0\.0\/8\?\)/],
+      [['--internal', 'intranet'], /"intranet" is not an IPv4 address/],
+      [['--no-security', '--internal', '10.0.0.0/8'], /--no-security cannot be combined/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli('analyze', file, ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(r.out).toBe('');
+    }
   });
 });
