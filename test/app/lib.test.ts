@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { bits, bytes, count, duration, eta, endpoint } from '../../src/lib/format.js';
 import { parseRoute } from '../../src/lib/route.js';
-import { DEFAULT_SETTINGS, loadSettings } from '../../src/lib/settings.js';
+import { DEFAULT_SETTINGS, loadSettings, thresholdsDiffer } from '../../src/lib/settings.js';
+import { defaultThresholds } from '../../worker/index.js';
 import { exportName } from '../../src/lib/download.js';
 import { filterRows, sortRows, type Column } from '../../src/lib/table.js';
 import { isShareId, taskEvent } from '../../src/lib/api.js';
@@ -36,7 +37,10 @@ describe('settings', () => {
   it('falls back to defaults on bad input', () => {
     expect(loadSettings({ getItem: () => '{"browserLimitMB":-5,"theme":"pink"}' })).toEqual(DEFAULT_SETTINGS);
     expect(loadSettings({ getItem: () => 'not json' })).toEqual(DEFAULT_SETTINGS);
-    expect(loadSettings({ getItem: () => '{"browserLimitMB":200,"theme":"dark"}' })).toEqual({ browserLimitMB: 200, theme: 'dark' });
+    expect(loadSettings({ getItem: () => '{"browserLimitMB":200,"theme":"dark"}' })).toEqual({ browserLimitMB: 200, theme: 'dark', thresholds: {} });
+    // Threshold overrides: known names with non-negative numbers only.
+    const stored = '{"thresholds":{"gapSeconds":5,"rttWarnSeconds":-1,"nope":3,"dnsSlowSeconds":"1","__proto__":{"x":1}}}';
+    expect(loadSettings({ getItem: () => stored }).thresholds).toEqual({ gapSeconds: 5 });
   });
 });
 
@@ -80,5 +84,15 @@ describe('server API helpers', () => {
     expect(taskEvent({ status: 'running', progress: { bytes: 5, total_bytes: 9, packets: 1 } })).toMatchObject({ state: 'running', bytes: 5, totalBytes: 9 });
     expect(taskEvent({ status: 'failed', error: { code: 'x', message: 'boom' } })).toMatchObject({ state: 'failed', error: 'boom' });
     expect(taskEvent({ status: 'weird' })).toBeNull();
+  });
+});
+
+describe('thresholdsDiffer', () => {
+  it('compares a report’s thresholds with the defaults completed by the overrides', () => {
+    const used = defaultThresholds();
+    expect(thresholdsDiffer(used, {})).toBe(false);
+    expect(thresholdsDiffer(used, { gapSeconds: 5 })).toBe(true);
+    expect(thresholdsDiffer({ ...used, gapSeconds: 5 }, { gapSeconds: 5 })).toBe(false);
+    expect(thresholdsDiffer({ ...used, gapSeconds: 5 }, {})).toBe(true);
   });
 });

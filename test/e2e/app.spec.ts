@@ -75,6 +75,43 @@ test.describe('local analysis', () => {
   });
 });
 
+test.describe('thresholds from the settings', () => {
+  test.skip(!CORPUS_PRESENT, corpusAbsentMessage());
+
+  test('go into the analysis; a cached report made with others offers re-analysis', async ({ page, env, watch }) => {
+    const expected = await nodeReport(CAPTURE, { gapSeconds: 5000 });
+    const gapTitle = /silences? over/;
+    expect(expected.findings.some((f) => gapTitle.test(f.title))).toBe(false);
+
+    await page.goto(`${env.base}/`);
+    await page.locator('details.settings > summary').click();
+    await page.getByTestId('threshold-gapSeconds').fill('5000');
+    await page.getByTestId('threshold-gapSeconds').press('Tab');
+    await expect(page.getByTestId('thresholds')).toContainText('(1 changed)');
+    await openInApp(page, CAPTURE);
+    const titles = async () => {
+      const more = page.getByRole('button', { name: /^Show all \d+ findings$/ });
+      if (await more.count()) await more.click();
+      return page.getByTestId('finding').locator('h3').allTextContents();
+    };
+    expect(await titles()).toEqual(rankedFindings(expected).map((f) => f.title));
+    await expect(page.getByTestId('thresholds-used').locator('summary')).toHaveText('Thresholds used for this report (1 not the default)');
+    await expect(page.getByTestId('thresholds-notice')).toHaveCount(0);
+
+    // Back to the defaults: the cached report no longer matches the settings and says so.
+    await page.goto(`${env.base}/`);
+    await page.locator('details.settings > summary').click();
+    await page.getByTestId('thresholds-reset').click();
+    await page.getByTestId('file-input').setInputFiles(CAPTURE);
+    await expect(page.getByTestId('thresholds-notice')).toBeVisible();
+    await page.getByTestId('thresholds-notice').getByRole('button').click();
+    await reportComplete(page);
+    await expect(page.getByTestId('thresholds-notice')).toHaveCount(0);
+    expect((await titles()).some((t) => gapTitle.test(t))).toBe(true);
+    expect(watch.pageErrors).toEqual([]);
+  });
+});
+
 test('a file that is not a capture gets a clear message', async ({ page, env }) => {
   const path = join(env.tmp, 'notes.txt');
   writeFileSync(path, 'these are my meeting notes, not packets');

@@ -4,12 +4,12 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { analyzeCapture, type Report } from '../../worker/index.js';
+import { analyzeCapture, type Report, type Thresholds } from '../../worker/index.js';
 
-export async function nodeReport(path: string): Promise<Report> {
+export async function nodeReport(path: string, thresholds: Partial<Thresholds> = {}): Promise<Report> {
   const size = statSync(path).size;
   const source = createReadStream(path, { highWaterMark: 1 << 20 }) as unknown as AsyncIterable<Uint8Array>;
-  return analyzeCapture(source, { totalBytes: size, fileName: basename(path) });
+  return analyzeCapture(source, { totalBytes: size, fileName: basename(path), thresholds });
 }
 
 /** A report without the fields that differ between two runs on one file. */

@@ -22,6 +22,12 @@ for (const theme of ['light', 'dark'] as const) {
     await page.goto(`${env.base}/`);
     await expect(page.getByRole('heading', { name: 'Open a capture' })).toBeVisible();
     await shot('home');
+    await page.locator('details.settings > summary').click();
+    await page.getByTestId('threshold-rttWarnSeconds').fill('0.05');
+    await page.getByTestId('threshold-rttWarnSeconds').press('Tab');
+    await page.getByTestId('thresholds').evaluate((e) => e.scrollIntoView({ block: 'center' }));
+    await shot('settings');
+    await page.getByTestId('thresholds-reset').click();
 
     const path = join(env.tmp, `screens-${theme}.report.json`);
     writeFileSync(path, JSON.stringify(richReport()));
