@@ -49,7 +49,7 @@ export function threadRunner(options: ThreadRunnerOptions): AnalysisRunner {
         reject(new AnalysisFailure('cancelled', 'the analysis was cancelled'));
         return;
       }
-      const data: SpooledCapture = { spoolPath: job.spoolPath, fileName: job.fileName };
+      const data: SpooledCapture = { spoolPath: job.spoolPath, fileName: job.fileName, ...(job.thresholds ? { thresholds: job.thresholds } : {}) };
       const worker = spawn(entry, data, options.memoryMb);
       let settled = false;
       const finish = (fn: () => void) => {

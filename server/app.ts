@@ -16,7 +16,7 @@ import { InProcessJobQueue, type JobQueue, type JobStatus } from './job-queue.js
 import { createLogger, type Logger } from './log.js';
 import { RateLimiter } from './rate-limit.js';
 import { FsReportStore, type ReportStore } from './report-store.js';
-import { cleanFileName, MULTIPART_OVERHEAD_BYTES, receiveUpload, uploadKind } from './upload.js';
+import { cleanFileName, MULTIPART_OVERHEAD_BYTES, receiveUpload, uploadKind, uploadThresholds } from './upload.js';
 
 /**
  * The HTTP application: the API under /api and the built browser app for everything else.
@@ -230,6 +230,7 @@ export function createApp(config: ServerConfig, deps: AppDeps = {}): PcapApp {
     if (declared !== undefined && Number(declared) > uploadLimit(kind)) {
       throw new ApiError(413, 'upload_too_large', `the capture is larger than the ${Math.round(config.maxUploadBytes / 1048576)} MB upload limit (MAX_UPLOAD_SIZE_MB)`, close);
     }
+    const thresholds = uploadThresholds(c.req.queries('threshold') ?? []);
     rateLimit(c, 'upload');
     if (declared !== undefined) {
       // Refuse at once what cannot fit on the data volume (keeping some room for reports).
@@ -260,7 +261,7 @@ export function createApp(config: ServerConfig, deps: AppDeps = {}): PcapApp {
         ms: Math.round(ms),
         mbPerSecond: Math.round((received.bytes / 1048576 / Math.max(ms, 1)) * 1000 * 10) / 10,
       });
-      const job = await queue.submit(reservation, { fileName, bytes: received.bytes, reportId, tokenHash: hashToken(token) });
+      const job = await queue.submit(reservation, { fileName, bytes: received.bytes, reportId, tokenHash: hashToken(token), thresholds });
       const body = {
         task_id: job.id,
         status_url: `/api/status/${job.id}`,

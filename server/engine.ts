@@ -1,4 +1,4 @@
-import { analyzeCapture, MAX_REPORT_BYTES, validateReport, type Progress } from '../worker/index.js';
+import { analyzeCapture, MAX_REPORT_BYTES, validateReport, type Progress, type Thresholds } from '../worker/index.js';
 import { fileSource } from './file-source.js';
 
 /**
@@ -20,6 +20,8 @@ export class AnalysisFailure extends Error {
 export interface SpooledCapture {
   spoolPath: string;
   fileName: string | null;
+  /** Diagnosis thresholds the uploader chose (validated at upload); the rest are the defaults. */
+  thresholds?: Partial<Thresholds>;
 }
 
 /**
@@ -31,7 +33,13 @@ export async function analyzeSpool(
   hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {},
 ): Promise<{ json: string; packets: number }> {
   const src = await fileSource(job.spoolPath);
-  const report = await analyzeCapture(src.source, { totalBytes: src.size, fileName: job.fileName, signal: hooks.signal, onProgress: hooks.onProgress });
+  const report = await analyzeCapture(src.source, {
+    totalBytes: src.size,
+    fileName: job.fileName,
+    thresholds: job.thresholds,
+    signal: hooks.signal,
+    onProgress: hooks.onProgress,
+  });
   const s = report.summary;
   if (s.format === 'unknown') {
     // What the CLI exits 2 for: nothing could be read as a capture.

@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Progress } from '../worker/index.js';
+import { resolveThresholds, type Progress, type Thresholds } from '../worker/index.js';
 import { AnalysisFailure } from './engine.js';
 import type { AnalysisRunner } from './analysis.js';
 import { readJson, writeFileAtomic } from './atomic.js';
@@ -59,6 +59,8 @@ export interface SubmitOptions {
   reportId: string;
   /** Hash of the delete token handed to the uploader; the report is stored with it. */
   tokenHash: string;
+  /** Diagnosis threshold overrides for the analysis (already validated). */
+  thresholds?: Partial<Thresholds>;
 }
 
 export interface JobQueue {
@@ -89,6 +91,7 @@ interface Manifest {
   bytes: number;
   createdAt: number;
   attempts: number;
+  thresholds?: Partial<Thresholds>;
 }
 
 interface FinalRecord {
@@ -242,6 +245,7 @@ export class InProcessJobQueue implements JobQueue {
       bytes: o.bytes,
       createdAt: this.o.now(),
       attempts: 0,
+      ...(o.thresholds && Object.keys(o.thresholds).length > 0 ? { thresholds: o.thresholds } : {}),
     };
     await writeFileAtomic(this.manifestPath(r.id), JSON.stringify(m));
     this.reserved.delete(r.id);
@@ -288,7 +292,7 @@ export class InProcessJobQueue implements JobQueue {
     let outcome: { json: string; packets: number };
     try {
       outcome = await this.o.runner(
-        { spoolPath: this.capturePath(id), fileName: m.fileName, totalBytes: m.bytes },
+        { spoolPath: this.capturePath(id), fileName: m.fileName, totalBytes: m.bytes, ...(m.thresholds ? { thresholds: m.thresholds } : {}) },
         {
           signal: job.abort.signal,
           onProgress: (p) => {
@@ -515,8 +519,19 @@ function isManifest(x: unknown, id: string): x is Manifest {
     (m.fileName === null || typeof m.fileName === 'string') &&
     typeof m.bytes === 'number' &&
     typeof m.createdAt === 'number' &&
-    typeof m.attempts === 'number'
+    typeof m.attempts === 'number' &&
+    (m.thresholds === undefined || validThresholds(m.thresholds))
   );
+}
+
+function validThresholds(x: unknown): boolean {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
+  try {
+    resolveThresholds(x as Record<string, number>);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isRecord(x: unknown, id: string): x is FinalRecord {

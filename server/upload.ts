@@ -1,6 +1,6 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import busboy from 'busboy';
-import { visibleText } from '../worker/index.js';
+import { resolveThresholds, visibleText, type Thresholds } from '../worker/index.js';
 import { ApiError } from './errors.js';
 
 /**
@@ -263,4 +263,27 @@ async function receiveMultipart(reader: ReadableStreamDefaultReader<Uint8Array>,
   if (failure) throw failure;
   if (!fileSeen) throw new ApiError(400, 'no_file', 'the form has no file part: send the capture as a file field (curl -F file=@capture.pcap)');
   return fileName;
+}
+
+/** Threshold parameters one upload may carry (there are fewer thresholds than this). */
+const MAX_THRESHOLD_PARAMS = 32;
+
+/**
+ * The `?threshold=NAME=VALUE` parameters of an upload (repeatable): diagnosis thresholds for its
+ * analysis, validated like the CLI's `--threshold` before any of the body is read.
+ */
+export function uploadThresholds(params: readonly string[]): Partial<Thresholds> {
+  if (params.length > MAX_THRESHOLD_PARAMS) throw new ApiError(400, 'bad_threshold', `at most ${MAX_THRESHOLD_PARAMS} threshold parameters`, { Connection: 'close' });
+  const out: Record<string, number> = {};
+  for (const p of params) {
+    const m = /^([A-Za-z]{1,64})=([0-9.eE+-]{1,32})$/.exec(p);
+    if (!m) throw new ApiError(400, 'bad_threshold', `threshold "${visibleText(p, 80)}" is not NAME=VALUE`, { Connection: 'close' });
+    out[m[1]] = Number(m[2]);
+  }
+  try {
+    resolveThresholds(out);
+  } catch (e) {
+    throw new ApiError(400, 'bad_threshold', visibleText(e instanceof Error ? e.message : String(e), 600), { Connection: 'close' });
+  }
+  return out;
 }

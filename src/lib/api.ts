@@ -122,10 +122,17 @@ function apiPath(x: unknown, prefix: string): string {
  * Uploads the capture with XMLHttpRequest (for upload progress) as multipart/form-data, field
  * `file`: the browser streams the file from disk and sends its name in the part's header.
  */
-export function uploadCapture(file: File, onProgress: (sent: number, total: number) => void, signal: AbortSignal): Promise<UploadAccepted> {
+export function uploadCapture(
+  file: File,
+  onProgress: (sent: number, total: number) => void,
+  signal: AbortSignal,
+  thresholds: Readonly<Record<string, number>> = {},
+): Promise<UploadAccepted> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', '/api/upload');
+    // Thresholds other than the defaults travel as query parameters (server/API.md).
+    const query = new URLSearchParams(Object.entries(thresholds).map(([name, value]) => ['threshold', `${name}=${value}`])).toString();
+    xhr.open('POST', query ? `/api/upload?${query}` : '/api/upload');
     xhr.responseType = 'text';
     xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
     xhr.onerror = () => reject(new ApiFailure(0, 'network', 'The upload failed: the connection to the server was lost.'));

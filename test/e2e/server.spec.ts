@@ -51,8 +51,10 @@ test.describe('with the project server', () => {
   });
 
   test('server fallback: above the browser limit, upload (clearly announced), progress, report cached locally', async ({ page, env, context, watch }) => {
-    const expected = await nodeReport(CAPTURE);
-    await context.addInitScript(() => localStorage.setItem('pcap-analyzer.settings', JSON.stringify({ browserLimitMB: 1, theme: 'system' })));
+    const expected = await nodeReport(CAPTURE, { gapSeconds: 5000 });
+    await context.addInitScript(() =>
+      localStorage.setItem('pcap-analyzer.settings', JSON.stringify({ browserLimitMB: 1, theme: 'system', thresholds: { gapSeconds: 5000 } })),
+    );
     await page.goto(`${env.base}/`);
     await page.getByTestId('file-input').setInputFiles(CAPTURE);
     const panel = page.getByTestId('server-analysis');
@@ -62,7 +64,13 @@ test.describe('with the project server', () => {
     await panel.getByTestId('server-upload').click();
     await reportComplete(page);
     await expect(page.getByTestId('packet-count')).toHaveText(formatCount(expected.summary.packets));
-    expect(watch.requests.filter((r) => r.url().includes('/api/upload'))).toHaveLength(1);
+    const uploads = watch.requests.filter((r) => r.url().includes('/api/upload'));
+    expect(uploads).toHaveLength(1);
+    // The thresholds from the settings went with the upload, and the server's report used them.
+    expect(new URL(uploads[0].url()).searchParams.getAll('threshold')).toEqual(['gapSeconds=5000']);
+    await expect(page.getByTestId('thresholds-used').locator('summary')).toHaveText('Thresholds used for this report (1 not the default)');
+    await expect(page.getByTestId('thresholds-notice')).toHaveCount(0);
+    await expect(page.getByTestId('finding')).toHaveCount(expected.findings.length);
     // Cached like any other: reload shows it from IndexedDB.
     await page.reload();
     await expect(page.getByTestId('cached-notice')).toBeVisible();

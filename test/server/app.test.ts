@@ -189,6 +189,34 @@ describe('upload', () => {
     await app.close();
   });
 
+  it('analyses with the thresholds given as query parameters, and refuses bad ones before reading the body', async () => {
+    const dir = fresh('thr');
+    const app = makeApp(dir, {}, { analyze: inlineRunner });
+    const post = (query: string) => app.request(`/api/upload${query}`, { method: 'POST', body: capture as BodyInit, headers: { 'Content-Type': 'application/octet-stream' } });
+    for (const [query, message] of [
+      ['?threshold=nope=1', /unknown threshold "nope"/],
+      ['?threshold=gapSeconds=-1', /is not NAME=VALUE|non-negative/],
+      ['?threshold=gapSeconds', /is not NAME=VALUE/],
+      [`?${Array.from({ length: 33 }, () => 'threshold=gapSeconds=2').join('&')}`, /at most 32/],
+    ] as const) {
+      const res = await post(query);
+      expect(res.status, query).toBe(400);
+      const body = await res.json();
+      expect(body.error.code).toBe('bad_threshold');
+      expect(body.error.message).toMatch(message);
+      expect(res.headers.get('connection')).toBe('close');
+    }
+    expect(readdirSync(join(dir, 'spool'))).toEqual([]);
+
+    const res = await post('?threshold=gapSeconds=5&threshold=jitterWarnMs=20');
+    expect(res.status).toBe(202);
+    const { status_url, report_url } = await res.json();
+    await until(async () => (await (await app.request(status_url)).json()).status === 'done');
+    const report = await (await app.request(report_url)).json();
+    expect(report.thresholds).toMatchObject({ gapSeconds: 5, jitterWarnMs: 20, rttWarnSeconds: 0.1 });
+    await app.close();
+  });
+
   it('refuses a file that is not a capture with 415 and keeps nothing', async () => {
     const dir = fresh('415');
     const app = makeApp(dir, {}, { analyze: inlineRunner });

@@ -74,7 +74,13 @@ describe('server/API.md walk-through', () => {
       }
       if (cmd.includes('/api/progress/')) expect(out, cmd).toMatch(/event: done\ndata: \{"task_id"/);
       if (cmd.includes('-X DELETE')) expect(out.trim()).toBe('204');
-      if (cmd.includes('-o report.json')) expect(JSON.parse(readFileSync(join(tmp.dir, 'report.json'), 'utf8')).schemaVersion).toBe(1);
+      if (cmd.includes('-o report.json')) {
+        const report = JSON.parse(readFileSync(join(tmp.dir, 'report.json'), 'utf8'));
+        expect(report.schemaVersion).toBe(1);
+        // The last upload before it asked for other thresholds: the report was made with them.
+        const lastUpload = seen.filter((c) => c.includes('/api/upload')).pop() ?? '';
+        if (lastUpload.includes('threshold=gapSeconds=5')) expect(report.thresholds).toMatchObject({ gapSeconds: 5, rttWarnSeconds: 0.05, dnsTimeoutSeconds: 2 });
+      }
     }
     expect(seen.some((c) => c.includes("-F 'file=@capture.pcap'"))).toBe(true);
     // After the delete, the shared report is gone.
