@@ -129,7 +129,8 @@ export class ConversationsAnalyzer implements Analyzer<ConversationsSection> {
   }
 
   private growFlowColumns(n: number): void {
-    const size = Math.max(n, this.flowPair.length * 2, 1024);
+    // As long as the flow table's columns (which grow to its cap and no further).
+    const size = Math.max(n, this.flows.tuples.capacity);
     const pair = new Int32Array(size).fill(-1);
     pair.set(this.flowPair);
     this.flowPair = pair;
@@ -208,22 +209,30 @@ export class ConversationsAnalyzer implements Analyzer<ConversationsSection> {
     return idx;
   }
 
-  /** Flow rows sorted largest first (bytes both ways), split by protocol. */
-  rankedFlows(): { tcp: number[]; udp: number[] } {
+  /**
+   * The `limit` largest flow rows of each protocol (bytes both ways; then by stream number), largest
+   * first, and how many rows each protocol has. Up to SORT_ALL_ROWS rows are simply sorted; beyond,
+   * a bounded heap selects them, so a flood's hundreds of thousands of rows make no list of every row.
+   */
+  rankedFlows(limit = Math.max(MAX_TCP_CONVERSATIONS, MAX_UDP_CONVERSATIONS)): { tcp: number[]; udp: number[]; tcpCount: number; udpCount: number } {
     const f = this.flows;
-    const tcp: number[] = [];
-    const udp: number[] = [];
-    for (let i = 0; i < f.size; i++) (f.isTcp(i) ? tcp : udp).push(i);
     const bytes = (i: number) => f.bytesAB[i] + f.bytesBA[i];
     const order = (a: number, b: number) => bytes(b) - bytes(a) || f.streamId[a] - f.streamId[b];
-    tcp.sort(order);
-    udp.sort(order);
-    return { tcp, udp };
+    if (f.size <= SORT_ALL_ROWS) {
+      const tcp: number[] = [];
+      const udp: number[] = [];
+      for (let i = 0; i < f.size; i++) (f.isTcp(i) ? tcp : udp).push(i);
+      return { tcp: tcp.sort(order).slice(0, limit), udp: udp.sort(order).slice(0, limit), tcpCount: tcp.length, udpCount: udp.length };
+    }
+    const tcp = new TopRows(limit, order);
+    const udp = new TopRows(limit, order);
+    for (let i = 0; i < f.size; i++) (f.isTcp(i) ? tcp : udp).offer(i);
+    return { tcp: tcp.sorted(), udp: udp.sorted(), tcpCount: tcp.offered, udpCount: udp.offered };
   }
 
   finish(ctx: FinishContext): ConversationsSection {
     const f = this.flows;
-    const { tcp, udp } = this.rankedFlows();
+    const { tcp, udp, tcpCount, udpCount } = this.rankedFlows();
     const row = (i: number): FlowRow => ({
       id: f.streamId[i],
       a: { ip: ctx.flowAddress(i, 0), port: f.port(i, 0) },
@@ -290,12 +299,64 @@ export class ConversationsAnalyzer implements Analyzer<ConversationsSection> {
         ipv4Endpoints: v4Hosts,
         ipv6Endpoints: h.size - v4Hosts,
       },
-      tcp: { items: tcp.slice(0, MAX_TCP_CONVERSATIONS).map(row), omitted: Math.max(0, tcp.length - MAX_TCP_CONVERSATIONS) },
-      udp: { items: udp.slice(0, MAX_UDP_CONVERSATIONS).map(row), omitted: Math.max(0, udp.length - MAX_UDP_CONVERSATIONS) },
+      tcp: { items: tcp.slice(0, MAX_TCP_CONVERSATIONS).map(row), omitted: Math.max(0, tcpCount - MAX_TCP_CONVERSATIONS) },
+      udp: { items: udp.slice(0, MAX_UDP_CONVERSATIONS).map(row), omitted: Math.max(0, udpCount - MAX_UDP_CONVERSATIONS) },
       ip: { items: ipRows, omitted: Math.max(0, p.size - MAX_IP_CONVERSATIONS) + this.untrackedPairs },
       endpoints: { items: byTotal.slice(0, MAX_ENDPOINTS).map(hostRow), omitted: Math.max(0, h.size - MAX_ENDPOINTS) + this.untrackedHosts },
       topTalkers: { items: bySent.slice(0, 20).map(hostRow), omitted: Math.max(0, h.size - 20) },
       untrackedFlows: f.untrackedFlows,
     };
+  }
+}
+
+/** Flow rows up to which `rankedFlows` sorts them all (a list and a sort of that many is cheap). */
+const SORT_ALL_ROWS = 50_000;
+
+/** The `limit` first rows under `order` (a strict total order) among those offered: a bounded max-heap of the kept ones. */
+export class TopRows {
+  private readonly heap: number[] = [];
+  offered = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly order: (a: number, b: number) => number,
+  ) {}
+
+  offer(row: number): void {
+    this.offered++;
+    const h = this.heap;
+    const cmp = this.order;
+    if (h.length < this.limit) {
+      // Sift up: the root is the last of the kept rows.
+      let i = h.length;
+      h.push(row);
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (cmp(h[p], h[i]) >= 0) break;
+        const x = h[p];
+        h[p] = h[i];
+        h[i] = x;
+        i = p;
+      }
+      return;
+    }
+    if (this.limit === 0 || cmp(row, h[0]) >= 0) return;
+    h[0] = row;
+    let i = 0;
+    for (;;) {
+      const l = i * 2 + 1;
+      if (l >= h.length) break;
+      const r = l + 1;
+      const c = r < h.length && cmp(h[r], h[l]) > 0 ? r : l;
+      if (cmp(h[c], h[i]) <= 0) break;
+      const x = h[c];
+      h[c] = h[i];
+      h[i] = x;
+      i = c;
+    }
+  }
+
+  sorted(): number[] {
+    return this.heap.slice().sort(this.order);
   }
 }

@@ -4,6 +4,22 @@ import { TupleTable } from './tuple-table.js';
 
 /** Flows tracked individually; beyond this, packets of new flows are counted but not tabled. */
 export const MAX_FLOWS = 400_000;
+/** Rows of the first columns; the tuple table grows them (see TupleTable.grow). */
+const INITIAL_ROWS = 4096;
+
+/** Bits of `FlowTable.flags`. */
+const enum Row {
+  /** A header of the flow reached Wireshark's tcp tap (what -z conv,tcp counts). */
+  TAPPED = 1,
+  /**
+   * A flow seen so far only where analyzers do not see it — a TCP flow in ICMP quotes or cut headers,
+   * a UDP flow as a tunnel's outer header — so the first packet of it analyzers see is `flowNew`.
+   */
+  UNANNOUNCED = 2,
+  /** baseSeqAB / baseSeqBA is set. */
+  BASE_AB = 4,
+  BASE_BA = 8,
+}
 
 /**
  * The TCP header of the current frame as Wireshark 4.0's TCP dissector sees it, after the
@@ -65,22 +81,20 @@ export class TcpLayer {
  * TCP analyzer).
  */
 export class FlowTable {
-  readonly tuples = new TupleTable(MAX_FLOWS, 4096);
-  streamId = new Int32Array(4096);
-  firstTime = new Float64Array(4096);
-  lastTime = new Float64Array(4096);
-  firstFrame = new Int32Array(4096);
-  packetsAB = new Float64Array(4096);
-  packetsBA = new Float64Array(4096);
-  bytesAB = new Float64Array(4096);
-  bytesBA = new Float64Array(4096);
-  /** Wireshark's base_seq per side of a TCP flow (−1 until set). */
-  baseSeqAB = new Float64Array(4096);
-  baseSeqBA = new Float64Array(4096);
-  /** 1 once a header of the flow reached Wireshark's tcp tap (what -z conv,tcp counts). */
-  tapped = new Uint8Array(4096);
-  /** 1 while a TCP flow has only been seen in ICMP quotes (its first real packet is then `flowNew`). */
-  quoteOnly = new Uint8Array(4096);
+  readonly tuples = new TupleTable(MAX_FLOWS, INITIAL_ROWS);
+  streamId = new Int32Array(INITIAL_ROWS);
+  firstTime = new Float64Array(INITIAL_ROWS);
+  lastTime = new Float64Array(INITIAL_ROWS);
+  firstFrame = new Int32Array(INITIAL_ROWS);
+  packetsAB = new Float64Array(INITIAL_ROWS);
+  packetsBA = new Float64Array(INITIAL_ROWS);
+  bytesAB = new Float64Array(INITIAL_ROWS);
+  bytesBA = new Float64Array(INITIAL_ROWS);
+  /** Wireshark's base_seq per side of a TCP flow (valid while the Row.BASE_AB / BASE_BA bit is set). */
+  private baseSeqAB = new Uint32Array(INITIAL_ROWS);
+  private baseSeqBA = new Uint32Array(INITIAL_ROWS);
+  /** Row.* bits per flow. */
+  private flags = new Uint8Array(INITIAL_ROWS);
   /** TCP conversations as `tshark -z conv,tcp` counts them (streams with at least one tapped header). */
   tcpStreams = 0;
   /** tcp.stream numbers handed out (also to streams only seen in ICMP quotes or cut headers). */
@@ -93,8 +107,6 @@ export class FlowTable {
 
   constructor() {
     this.tuples.onGrow = (cap) => this.grow(cap);
-    this.baseSeqAB.fill(-1);
-    this.baseSeqBA.fill(-1);
   }
 
   get size(): number {
@@ -185,8 +197,8 @@ export class FlowTable {
     v.flowIndex = idx;
     v.flowId = L.stream;
     v.flowDir = L.dir;
-    v.flowNew = L.isNew || this.quoteOnly[idx] === 1;
-    this.quoteOnly[idx] = 0;
+    v.flowNew = L.isNew || (this.flags[idx] & Row.UNANNOUNCED) !== 0;
+    this.flags[idx] &= ~Row.UNANNOUNCED;
     v.flowReused = L.reusedPorts && L.isNew;
     this.count(v, idx, L.dir, L.tapped);
   }
@@ -219,6 +231,7 @@ export class FlowTable {
     this.loadInnermost(v);
     this.tuples.setPorts(dv.getUint16(off), dv.getUint16(off + 2));
     if (!this.tcpHeader(v, v.ipVersion)) return;
+    if (L.isNew) this.flags[L.idx] |= Row.UNANNOUNCED;
     this.count(v, L.idx, L.dir, L.tapped);
   }
 
@@ -245,7 +258,7 @@ export class FlowTable {
     if (version === 4) this.tuples.setV4(v.icmpInnerSrc4 | 0, v.icmpInnerDst4 | 0);
     else this.tuples.setV6(v.l4Dv, v.icmpInnerSrcOff, v.icmpInnerDstOff);
     this.tuples.setPorts(v.icmpInnerSrcPort, v.icmpInnerDstPort);
-    if (this.tcpHeader(v, version) && L.isNew) this.quoteOnly[L.idx] = 1;
+    if (this.tcpHeader(v, version) && L.isNew) this.flags[L.idx] |= Row.UNANNOUNCED;
   }
 
   /**
@@ -274,8 +287,8 @@ export class FlowTable {
     const flags = L.flags;
     const synAck = flags & (TcpFlag.SYN | TcpFlag.ACK);
     if (synAck === TcpFlag.SYN) {
-      const base = t.dir === 0 ? this.baseSeqAB[idx] : this.baseSeqBA[idx];
-      if (base >= 0) {
+      if (this.flags[idx] & (t.dir === 0 ? Row.BASE_AB : Row.BASE_BA)) {
+        const base = t.dir === 0 ? this.baseSeqAB[idx] : this.baseSeqBA[idx];
         if (base !== seq) {
           // Port reuse: a new conversation (and stream) for the same 4-tuple; later packets go to it.
           const n = t.supersede(idx);
@@ -295,17 +308,24 @@ export class FlowTable {
     } else if (synAck === (TcpFlag.SYN | TcpFlag.ACK)) {
       // A SYN/ACK with another ISN: reused_ports and a new base, but no new stream in 4.0.
       const side = t.dir === 0 ? this.baseSeqAB : this.baseSeqBA;
-      if (side[idx] >= 0 && side[idx] !== seq) {
+      if (this.flags[idx] & (t.dir === 0 ? Row.BASE_AB : Row.BASE_BA) && side[idx] !== seq) {
         side[idx] = seq;
         L.reusedPorts = true;
       }
     }
     const dir = t.dir;
     if (L.seglen >= 0) {
-      const fwd = dir === 0 ? this.baseSeqAB : this.baseSeqBA;
-      const rev = dir === 0 ? this.baseSeqBA : this.baseSeqAB;
-      if (fwd[idx] < 0) fwd[idx] = flags & TcpFlag.SYN ? seq : (seq - 1) >>> 0;
-      if (rev[idx] < 0 && flags & TcpFlag.ACK) rev[idx] = (L.ack - 1) >>> 0;
+      const fwdBit = dir === 0 ? Row.BASE_AB : Row.BASE_BA;
+      const revBit = dir === 0 ? Row.BASE_BA : Row.BASE_AB;
+      const set = this.flags[idx];
+      if ((set & fwdBit) === 0) {
+        (dir === 0 ? this.baseSeqAB : this.baseSeqBA)[idx] = flags & TcpFlag.SYN ? seq : (seq - 1) >>> 0;
+        this.flags[idx] |= fwdBit;
+      }
+      if ((set & revBit) === 0 && flags & TcpFlag.ACK) {
+        (dir === 0 ? this.baseSeqBA : this.baseSeqAB)[idx] = (L.ack - 1) >>> 0;
+        this.flags[idx] |= revBit;
+      }
     }
     L.idx = idx;
     L.stream = this.streamId[idx];
@@ -320,8 +340,8 @@ export class FlowTable {
     if (time > this.lastTime[idx]) this.lastTime[idx] = time;
     if (time < this.firstTime[idx]) this.firstTime[idx] = time;
     if (!tapped) return;
-    if (this.tapped[idx] === 0) {
-      this.tapped[idx] = 1;
+    if ((this.flags[idx] & Row.TAPPED) === 0) {
+      this.flags[idx] |= Row.TAPPED;
       this.tcpStreams++;
     }
     if (dir === 0) {
@@ -346,7 +366,11 @@ export class FlowTable {
         return -1;
       }
       this.start(idx, v, false);
-      if (innermost) v.flowNew = true;
+      this.flags[idx] |= Row.UNANNOUNCED;
+    }
+    if (innermost && (this.flags[idx] & Row.UNANNOUNCED) !== 0) {
+      v.flowNew = true;
+      this.flags[idx] &= ~Row.UNANNOUNCED;
     }
     const dir = t.dir;
     const time = v.time;
@@ -367,8 +391,7 @@ export class FlowTable {
     this.firstTime[idx] = v.time;
     this.lastTime[idx] = v.time;
     this.firstFrame[idx] = v.frame;
-    this.baseSeqAB[idx] = -1;
-    this.baseSeqBA[idx] = -1;
+    this.flags[idx] &= ~(Row.BASE_AB | Row.BASE_BA);
   }
 
   private untracked(v: PacketView, isTcp: boolean): void {
@@ -391,9 +414,8 @@ export class FlowTable {
   }
 
   private grow(cap: number): void {
-    const f64 = (a: Float64Array, fill = 0) => {
+    const f64 = (a: Float64Array) => {
       const b = new Float64Array(cap);
-      if (fill) b.fill(fill);
       b.set(a);
       return b;
     };
@@ -410,14 +432,15 @@ export class FlowTable {
     this.packetsBA = f64(this.packetsBA);
     this.bytesAB = f64(this.bytesAB);
     this.bytesBA = f64(this.bytesBA);
-    this.baseSeqAB = f64(this.baseSeqAB, -1);
-    this.baseSeqBA = f64(this.baseSeqBA, -1);
-    const u8 = (a: Uint8Array) => {
-      const b = new Uint8Array(cap);
+    const u32 = (a: Uint32Array) => {
+      const b = new Uint32Array(cap);
       b.set(a);
       return b;
     };
-    this.tapped = u8(this.tapped);
-    this.quoteOnly = u8(this.quoteOnly);
+    this.baseSeqAB = u32(this.baseSeqAB);
+    this.baseSeqBA = u32(this.baseSeqBA);
+    const flags = new Uint8Array(cap);
+    flags.set(this.flags);
+    this.flags = flags;
   }
 }

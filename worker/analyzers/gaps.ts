@@ -83,10 +83,18 @@ export class GapsAnalyzer implements Analyzer<GapsSection> {
     const idx = v.flowIndex;
     if (idx >= 0) {
       if (idx >= this.lastSeen.length) {
-        this.lastSeen = growF64(this.lastSeen, idx + 1);
-        this.lastFrame = growI32(this.lastFrame, idx + 1);
+        // As long as the flow table's columns (which grow to its cap and no further).
+        const n = Math.max(idx + 1, this.flows.tuples.capacity);
+        const seen = new Float64Array(n);
+        seen.set(this.lastSeen);
+        this.lastSeen = seen;
+        const frame = new Int32Array(n);
+        frame.set(this.lastFrame);
+        this.lastFrame = frame;
       }
-      if (v.flowNew) {
+      // A flow's first packet here need not be `flowNew` (a row first made by an ICMP-quoted or cut TCP
+      // header, or by a tunnel's outer UDP header): frame 0 (frames count from 1) means not seen yet.
+      if (v.flowNew || this.lastFrame[idx] === 0) {
         this.lastSeen[idx] = t;
         this.lastFrame[idx] = v.frame;
       } else {

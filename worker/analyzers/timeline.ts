@@ -125,7 +125,7 @@ export class TimelineAnalyzer implements Analyzer<TimelineSection> {
 
   private flowBytes(idx: number, b: number, len: number): void {
     if (idx >= this.heapPos.length) {
-      const grown = new Int16Array(Math.max(idx + 1, this.heapPos.length * 2)).fill(-1);
+      const grown = new Int16Array(Math.max(idx + 1, this.flows.tuples.capacity)).fill(-1);
       grown.set(this.heapPos);
       this.heapPos = grown;
     }

@@ -233,8 +233,16 @@ export class TupleTable {
   /** Called after the columns may have grown, so owners can grow their parallel columns. */
   onGrow: ((capacity: number) => void) | undefined;
 
+  /**
+   * Doubles the columns, but stops once at half the cap: the last step is then from half the cap, not
+   * from the largest power-of-two multiple below it (a flow table filled to 400,000 rows grows 131,072 →
+   * 200,000 → 400,000, not 262,144 → 400,000). While the owner and every analyzer with columns by row
+   * copy theirs, old and new are held together: the fewer old rows, the lower that peak.
+   */
   private grow(): void {
-    const cap = Math.min(this.maxEntries, this.capacity * 2);
+    const half = Math.ceil(this.maxEntries / 2);
+    let cap = Math.min(this.maxEntries, this.capacity * 2);
+    if (this.capacity < half && cap > half) cap = half;
     this.addrA = growU32(this.addrA, cap * 4);
     this.addrB = growU32(this.addrB, cap * 4);
     this.a32 = new Int32Array(this.addrA.buffer);

@@ -1,7 +1,7 @@
 import type { Detection } from '../../report/sections/security.js';
 import { addrField, bytesText, detection, hostText, meanCv, median, n, pct, peakCountInWindow, secs } from './common.js';
 import { A_RST, B_RST, B_SYNACK } from './flow-marks.js';
-import { hotMembers, type FlowLists } from './flow-pass.js';
+import { hotMembers, IntList, type FlowLists } from './flow-pass.js';
 import { FlowView, type FinishInput } from './flow-view.js';
 import { AUTH_PORTS, HTTP_PORTS } from './ports.js';
 
@@ -18,7 +18,12 @@ export function detectBruteForce(inp: FinishInput, lists: FlowLists): Detection[
   const { flows, marks, t } = inp;
   const T = flows.tuples;
   const fv = new FlowView(flows, inp.ranges);
-  const groups = new Map<string, number[]>();
+  // Groups by source, destination and port, in order of first appearance. IPv4 through numeric keys
+  // ((source * 65536 + port) → destination): a flood of SYNs to a web port makes hundreds of thousands
+  // of candidates, and a key string each would be as many allocations (and the lists are typed).
+  const groups: IntList[] = [];
+  const byV4 = new Map<number, Map<number, IntList>>();
+  const byText = new Map<string, IntList>();
   const F = marks.flags;
   const minGroup = Math.min(t.bruteMinConnections, t.bruteMinConnectionsHttp);
   const auth = lists.auth;
@@ -26,23 +31,40 @@ export function detectBruteForce(inp: FinishInput, lists: FlowLists): Detection[
   for (const pos of candidates) {
     const i = auth[pos];
     const port = T.portB[i];
-    const key = `${fv.key(i, 0)}|${fv.key(i, 1)}|${port}`;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = []));
+    const a = fv.key(i, 0);
+    const b = fv.key(i, 1);
+    let g: IntList | undefined;
+    if (typeof a === 'number' && typeof b === 'number') {
+      const k = a * 65536 + port;
+      let m = byV4.get(k);
+      if (!m) byV4.set(k, (m = new Map()));
+      g = m.get(b);
+      if (!g) m.set(b, (g = new IntList()));
+    } else {
+      const key = `${a}|${b}|${port}`;
+      g = byText.get(key);
+      if (!g) byText.set(key, (g = new IntList()));
+    }
+    if (g.length === 0) groups.push(g);
     g.push(i);
   }
   const out: Detection[] = [];
-  for (const list of groups.values()) {
-    const http = HTTP_PORTS.has(T.portB[list[0]]);
+  for (const group of groups) {
+    const rows = group.done();
+    const http = HTTP_PORTS.has(T.portB[rows[0]]);
     const min = http ? t.bruteMinConnectionsHttp : t.bruteMinConnections;
-    if (list.length < min) continue;
-    list.sort((a, b) => flows.firstTime[a] - flows.firstTime[b]);
+    if (rows.length < min) continue;
     // An attempt is an established connection that exchanged payload both ways (banner, credentials,
     // verdict); refused and half-open connections carry no login.
-    const established = list.filter((i) => F[i] & B_SYNACK && marks.payAB[i] > 0 && marks.payBA[i] > 0);
-    const short = established.filter(
-      (i) => flows.lastTime[i] - flows.firstTime[i] <= t.bruteMaxConnectionSeconds && marks.payAB[i] + marks.payBA[i] <= t.bruteMaxConnectionBytes,
-    );
+    const isEstablished = (i: number) => (F[i] & B_SYNACK) !== 0 && marks.payAB[i] > 0 && marks.payBA[i] > 0;
+    const isShort = (i: number) => flows.lastTime[i] - flows.firstTime[i] <= t.bruteMaxConnectionSeconds && marks.payAB[i] + marks.payBA[i] <= t.bruteMaxConnectionBytes;
+    // Counted before sorting: a SYN flood's groups are large and hold no attempt.
+    let attempts = 0;
+    for (const i of rows) if (isEstablished(i) && isShort(i)) attempts++;
+    if (attempts < min) continue;
+    const list = Array.from(rows).sort((a, b) => flows.firstTime[a] - flows.firstTime[b]);
+    const established = list.filter(isEstablished);
+    const short = established.filter(isShort);
     if (short.length < min) continue;
     const w = peakCountInWindow(short.map((i) => flows.firstTime[i]), t.bruteWindowSeconds);
     if (w.peak < min) continue;

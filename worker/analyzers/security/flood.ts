@@ -327,7 +327,8 @@ export function detectFloods(inp: FinishInput, lists: FlowLists, trackers: { syn
     const hitB = hit(lists.hashB[i]);
     if (!hitA && !hitB) continue;
     const tcp = T.proto[i] === L4_TCP;
-    for (const side of [1, 0] as const) {
+    for (let s = 0; s < 2; s++) {
+      const side: 0 | 1 = s === 0 ? 1 : 0;
       if (side === 1 ? !hitB : !hitA) continue;
       const l = cands.get(fv.key(i, side));
       if (!l) continue;

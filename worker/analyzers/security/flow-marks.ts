@@ -50,8 +50,8 @@ export class FlowMarks {
   constructor(private readonly flows: FlowTable) {}
 
   private grow(min: number): void {
-    let cap = this.flags.length;
-    while (cap <= min) cap *= 2;
+    // As long as the flow table's columns (which grow to its cap and no further).
+    const cap = Math.max(min + 1, this.flows.tuples.capacity);
     const f = new Uint16Array(cap);
     f.set(this.flags);
     this.flags = f;

@@ -25,19 +25,22 @@ export const OUT_REFUSED = 1;
 export const OUT_UNANSWERED = 2;
 export const OUT_FILTERED = 3;
 
-/** Flow rows each finish-time detector looks at, chosen with typed-array tests only. */
+/**
+ * Flow rows each finish-time detector looks at, chosen with typed-array tests only. Typed lists: a
+ * flood makes some of them hundreds of thousands long.
+ */
 export interface FlowLists {
   /** Scan probes (see scan.ts) and their outcome (OUT_*), parallel arrays. */
-  probes: number[];
-  outcomes: number[];
+  probes: Int32Array;
+  outcomes: Int32Array;
   /** TCP connections opened with a SYN to an authentication or web port (brute force). */
-  auth: number[];
+  auth: Int32Array;
   /** TCP connections opened with a SYN between two internal hosts on an administrative port (lateral movement). */
-  admin: number[];
+  admin: Int32Array;
   /** Flows between an internal and an external host where the internal one sent payload (exfiltration). */
-  cross: number[];
+  cross: Int32Array;
   /** For `cross`: 0 when side A is the internal host, 1 when side B is. */
-  crossInner: number[];
+  crossInner: Int32Array;
   /** Hash of each flow's side A and side B address (for grouping prefilters). */
   hashA: Uint32Array;
   hashB: Uint32Array;
@@ -59,7 +62,12 @@ export function flowPass(inp: FinishInput): FlowLists {
   const B = T.addrB;
   const hashA = new Uint32Array(size);
   const hashB = new Uint32Array(size);
-  const out: FlowLists = { probes: [], outcomes: [], auth: [], admin: [], cross: [], crossInner: [], hashA, hashB };
+  const probes = new IntList();
+  const outcomes = new IntList();
+  const auth = new IntList();
+  const admin = new IntList();
+  const cross = new IntList();
+  const crossInner = new IntList();
   for (let i = 0; i < size; i++) {
     const fl = i < marked ? F[i] : 0;
     const payA = i < marked ? PA[i] : 0;
@@ -78,8 +86,8 @@ export function flowPass(inp: FinishInput): FlowLists {
       if (tcp) {
         const kind = fl & KIND_MASK;
         if (kind !== KIND_NONE && (kind === KIND_ACK ? pa <= 2 && pb <= 2 && (pb === 0 || (fl & B_RST) !== 0) : pa <= 6 && pb <= 6)) {
-          out.probes.push(i);
-          out.outcomes.push(
+          probes.push(i);
+          outcomes.push(
             fl & B_SYNACK ? OUT_ANSWERED
             : fl & B_RST ? OUT_REFUSED
             : fl & UNREACH_PORT ? OUT_REFUSED
@@ -95,16 +103,16 @@ export function flowPass(inp: FinishInput): FlowLists {
       // amplification flood), not probes: scanners send from an ephemeral or fixed high port.
       const portA = T.portA[i];
       if (!((SERVICE[portB] | SERVICE[portA]) & SVC_UDP_DISCOVERY) && !(portA < 1024 && portB >= 1024)) {
-        out.probes.push(i);
-        out.outcomes.push(fl & UNREACH_PORT ? OUT_REFUSED : fl & UNREACH_OTHER ? OUT_FILTERED : OUT_UNANSWERED);
+        probes.push(i);
+        outcomes.push(fl & UNREACH_PORT ? OUT_REFUSED : fl & UNREACH_OTHER ? OUT_FILTERED : OUT_UNANSWERED);
       }
     }
     // Brute force and lateral movement candidates.
     if (tcp && fl & A_SYN) {
       const svc = SERVICE[portB];
-      if (svc & (SVC_AUTH | SVC_HTTP)) out.auth.push(i);
+      if (svc & (SVC_AUTH | SVC_HTTP)) auth.push(i);
       if (svc & SVC_ADMIN && !groupB && ranges.isInternal(version, A[o], A[o + 1], A[o + 2], A[o + 3]) && ranges.isInternal(version, B[o], B[o + 1], B[o + 2], B[o + 3])) {
-        out.admin.push(i);
+        admin.push(i);
       }
     }
     // Exfiltration candidates.
@@ -112,12 +120,36 @@ export function flowPass(inp: FinishInput): FlowLists {
       const aIn = ranges.isInternal(version, A[o], A[o + 1], A[o + 2], A[o + 3]);
       const bIn = ranges.isInternal(version, B[o], B[o + 1], B[o + 2], B[o + 3]);
       if (aIn !== bIn && (aIn ? payA > 0 && !groupB : payB > 0 && !isGroupAddress(version, A[o]))) {
-        out.cross.push(i);
-        out.crossInner.push(aIn ? 0 : 1);
+        cross.push(i);
+        crossInner.push(aIn ? 0 : 1);
       }
     }
   }
-  return out;
+  return { probes: probes.done(), outcomes: outcomes.done(), auth: auth.done(), admin: admin.done(), cross: cross.done(), crossInner: crossInner.done(), hashA, hashB };
+}
+
+/** A growable list of int32 (doubling). */
+export class IntList {
+  private a = new Int32Array(16);
+  private n = 0;
+
+  get length(): number {
+    return this.n;
+  }
+
+  push(x: number): void {
+    if (this.n === this.a.length) {
+      const b = new Int32Array(this.n * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n++] = x;
+  }
+
+  /** The list (a view of the filled part). */
+  done(): Int32Array {
+    return this.a.subarray(0, this.n);
+  }
 }
 
 /**
@@ -126,8 +158,8 @@ export function flowPass(inp: FinishInput): FlowLists {
  * the rest go on to exact grouping with Maps. Keeps the finish cost of ordinary traffic to a hash and
  * an add per flow.
  */
-export function hotMembers(list: readonly number[], hash: (k: number) => number, weight: (k: number) => number, min: number): number[] {
-  if (list.length === 0) return [];
+export function hotMembers(list: ArrayLike<number>, hash: (k: number) => number, weight: (k: number) => number, min: number): Int32Array {
+  if (list.length === 0) return new Int32Array(0);
   // At most 65,536 buckets (512 KiB, cache-friendly): more members per bucket only loosens the filter.
   let n = 1024;
   while (n < list.length && n < 1 << 16) n *= 2;
@@ -138,8 +170,8 @@ export function hotMembers(list: readonly number[], hash: (k: number) => number,
     h[k] = b;
     sums[b] += weight(k);
   }
-  const out: number[] = [];
+  const out = new IntList();
   for (let k = 0; k < list.length; k++) if (sums[h[k]] >= min) out.push(k);
-  return out;
+  return out.done();
 }
 

@@ -2,7 +2,7 @@ import { L4_TCP } from '../../decode/packet.js';
 import type { Detection } from '../../report/sections/security.js';
 import { addrField, detection, hostText, n, pct, peakDistinctInWindow, secs } from './common.js';
 import { KIND_ACK, KIND_MASK, KIND_NAMES, KIND_SYN } from './flow-marks.js';
-import { hotMembers, OUT_ANSWERED, OUT_FILTERED, OUT_REFUSED, OUT_UNANSWERED, type FlowLists } from './flow-pass.js';
+import { hotMembers, IntList, OUT_ANSWERED, OUT_FILTERED, OUT_REFUSED, OUT_UNANSWERED, type FlowLists } from './flow-pass.js';
 import { FlowView, type FinishInput } from './flow-view.js';
 
 /**
@@ -24,15 +24,17 @@ const RANK = [0, 1, 3, 2];
 interface ScanGroup {
   flow0: number;
   tcp: boolean;
-  flows: number[];
+  flows: IntList;
 }
 
 export function detectScans(inp: FinishInput, lists: FlowLists): Detection[] {
   const { flows } = inp;
   const T = flows.tuples;
   const fv = new FlowView(flows, inp.ranges);
-  const groups = new Map<string, ScanGroup>();
-  const outcome = new Map<number, number>();
+  // By source and transport: IPv4 as a number (address * 2 + TCP), IPv6 as text; no string per probe.
+  const groups = new Map<number | string, ScanGroup>();
+  // Outcome (OUT_*) of each hot probe, by flow row.
+  const outcome = new Uint8Array(flows.size);
   const probes = lists.probes;
   // Only probes whose (source, target host) or (source, target port) bucket holds enough probes can
   // belong to a scan; scattered connection failures never reach the Maps below.
@@ -45,27 +47,57 @@ export function detectScans(inp: FinishInput, lists: FlowLists): Detection[] {
   for (let pos = 0; pos < probes.length; pos++) {
     if (!hot[pos]) continue;
     const i = probes[pos];
-    outcome.set(i, lists.outcomes[pos]);
+    outcome[i] = lists.outcomes[pos];
     const tcp = T.proto[i] === L4_TCP;
-    const key = `${tcp ? 't' : 'u'}${fv.key(i, 0)}`;
+    const src = fv.key(i, 0);
+    const key = typeof src === 'number' ? src * 2 + (tcp ? 1 : 0) : `${tcp ? 't' : 'u'}${src}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { flow0: i, tcp, flows: [] }));
+    if (!g) groups.set(key, (g = { flow0: i, tcp, flows: new IntList() }));
     g.flows.push(i);
   }
   const out: Detection[] = [];
   const minProbes = Math.min(t.scanVerticalMinPorts, t.scanHorizontalMinHosts);
   for (const g of groups.values()) {
-    if (g.flows.length < minProbes) continue;
-    const d = evaluate(inp, fv, g, outcome);
+    const rows = g.flows.done();
+    if (rows.length < minProbes || !mayReach(inp, fv, rows)) continue;
+    const d = evaluate(inp, fv, g, Array.from(rows), outcome);
     if (d) out.push(d);
   }
   return out;
 }
 
-function evaluate(inp: FinishInput, fv: FlowView, g: ScanGroup, outcome: Map<number, number>): Detection | null {
+/**
+ * Whether a source's probes reach a scan's thresholds in distinct counts over the whole capture: at
+ * least scanVerticalMinPorts ports on one host or scanHorizontalMinHosts hosts on one port. Every
+ * windowed count `evaluate` takes is bounded by these, so without either it would find nothing; this
+ * keeps a flood's hundreds of thousands of probes to a few hosts and ports from building its lists.
+ */
+function mayReach(inp: FinishInput, fv: FlowView, rows: Int32Array): boolean {
+  const { flows, t } = inp;
+  const T = flows.tuples;
+  const portsOf = new Map<number | string, Set<number>>();
+  const hostsOn = new Map<number, Set<number | string>>();
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k];
+    const h = fv.key(i, 1);
+    const p = T.portB[i];
+    let ps = portsOf.get(h);
+    if (!ps) portsOf.set(h, (ps = new Set()));
+    ps.add(p);
+    if (ps.size >= t.scanVerticalMinPorts) return true;
+    let hs = hostsOn.get(p);
+    if (!hs) hostsOn.set(p, (hs = new Set()));
+    hs.add(h);
+    if (hs.size >= t.scanHorizontalMinHosts) return true;
+  }
+  return false;
+}
+
+/** A source's probes (`rows`, flow rows) as a scan detection, or null. */
+function evaluate(inp: FinishInput, fv: FlowView, g: { flow0: number; tcp: boolean }, rows: number[], outcome: Uint8Array): Detection | null {
   const { flows, marks, t } = inp;
   const T = flows.tuples;
-  const list = g.flows.sort((a, b) => flows.firstTime[a] - flows.firstTime[b]);
+  const list = rows.sort((a, b) => flows.firstTime[a] - flows.firstTime[b]);
   // Cheap pruning on whole-capture distinct counts.
   const hostsAll = new Map<number | string, number[]>();
   const portsAll = new Map<number, number[]>();
@@ -123,7 +155,7 @@ function evaluate(inp: FinishInput, fv: FlowView, g: ScanGroup, outcome: Map<num
   const answeredFrames: number[] = [];
   for (const i of list) {
     const tk = `${fv.key(i, 1)}|${T.portB[i]}`;
-    const o = outcome.get(i)!;
+    const o = outcome[i];
     const prev = best.get(tk);
     if (prev === undefined || RANK[o] < RANK[prev]) best.set(tk, o);
     if (g.tcp) kinds[(i < marks.flags.length ? marks.flags[i] : 0) & KIND_MASK]++;

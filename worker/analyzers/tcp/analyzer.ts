@@ -11,7 +11,7 @@ import {
 import type { Analyzer, FinishContext } from '../analyzer.js';
 import { DistributionBuilder } from '../dns-stats.js';
 import type { FlowTable, TcpLayer } from '../flow-table.js';
-import { growF64, growI32, growI8, growU32 } from './columns.js';
+import { growF64, growI32, growI8 } from './columns.js';
 import { EventStore, eventIndex } from './events.js';
 import { followsDoubling, HandshakeTable } from './handshake.js';
 import { FlowRttTable } from './rtt.js';
@@ -37,30 +37,44 @@ const MAX_LIMITED_FLOWS = 200;
 const LIMITED_FRACTION = 0.2;
 
 const TYPES = TCP_EVENT_NAMES.length;
+const EV_STRIDE = TYPES + 1;
 const POW2 = Float64Array.from({ length: 15 }, (_, i) => 2 ** i);
 
 /**
- * Per-row record: Row.SIZE doubles (128 bytes: the two cache lines a packet touches are neighbours, which
- * the hardware fetches together; as two arrays of 8 they were two separate misses).
+ * Per-row record, 32 bytes (a TCP row's packet touches one cache line of it): two float64 fields at
+ * row * RowF.SIZE + RowF.*, and int32 fields at row * RowI.SIZE + RowI.* over the same memory.
  */
-const enum Row {
+const enum RowF {
+  /** The flow's first packet: timestamp seconds and v.time; times are ns since then. -1 = none yet. */
+  BASE_SEC = 0,
+  BASE_TIME = 1,
+  SIZE = 4,
+}
+const enum RowI {
   /** Sequence-state slot; -1 none yet, -2 dropped (untracked), -3 superseded by port reuse. */
-  SLOT = 0,
-  /** The flow's first packet: timestamp (seconds, nanoseconds) and v.time; times are ns since then. */
-  BASE_SEC = 1,
-  BASE_NSEC = 2,
-  BASE_TIME = 3,
-  /** MSS announced by side A, B (0 = not seen). */
-  MSS = 4,
+  SLOT = 4,
+  /** Nanoseconds of the first packet's timestamp (below 1e9: the capture readers normalise them). */
+  BASE_NSEC = 5,
+  /** Data record (Ext), or -1 before the flow has one. */
+  EXT = 6,
+  /** MSS announced by side A (low 16 bits) and B (high 16 bits); 0 = not seen. */
+  MSS = 7,
+  SIZE = 8,
+}
+/**
+ * Data figures of a row, Ext.SIZE doubles, allocated on its first data segment or iRTT (a SYN flood's
+ * rows never need one); absent = all zero.
+ */
+const enum Ext {
   /** Wireshark's iRTT in ns (0 = none). */
-  IRTT = 6,
-  RETRANS = 7,
-  // Data figures, + side.
-  DATA = 8,
-  UNIQ = 10,
-  CONSIDERED = 12,
-  LIMITED = 14,
-  SIZE = 16,
+  IRTT = 0,
+  RETRANS = 1,
+  // + side.
+  DATA = 2,
+  UNIQ = 4,
+  CONSIDERED = 6,
+  LIMITED = 8,
+  SIZE = 10,
 }
 /** MSS assumed for a side whose SYN (and so its MSS option) was not seen. */
 const enum Mss {
@@ -153,8 +167,12 @@ export interface TcpAnalyzerOptions {
  * `wiresharkAckRtt` counts the frames where it shows one, for agreement checks. Per flow: count, min,
  * mean, max exact, p95 by P² (rtt.ts). iRTT is Wireshark's initial_rtt; its halves are handshake.ts's.
  *
- * Memory: per flow row, fixed columns (~300 bytes); per live conversation a 128-byte slot of sequence
- * state plus its unacked lists. Slots are capped (`maxTrackedFlows`): when they run out, an eighth of
+ * Memory: per flow row, about 90 bytes in columns as long as the flow table's (a 32-byte record, the
+ * client's SYN facts, connection state); what only some flows need is allocated for them alone: data
+ * figures (Ext) on the first data segment or iRTT, the server's handshake facts on its first answer,
+ * zero-window state on the first zero window, event counts on the first event. So a SYN flood's
+ * half-open rows cost little. Per live conversation a 128-byte slot of sequence state, a 32-byte list
+ * header and its unacked lists. Slots are capped (`maxTrackedFlows`): when they run out, an eighth of
  * them is dropped, flows closed by FIN/RST first, then the idlest; their later packets are not analysed
  * and the flows are counted in `untrackedFlows`. Nothing is dropped without that pressure, because
  * Wireshark keeps every conversation to the end and late packets of a closed one (a repeated FIN, a RST)
@@ -178,13 +196,18 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
   private readonly maxSlots: number;
   private readonly maxListed: number;
 
-  // Per flow row. The per-packet fields sit together: rowF[row * Row.SIZE + Row.*].
+  // Per flow row, sized like the flow table's columns: the record (see RowF, RowI), window scales
+  // kept when the sequence state is dropped, the row's event-count slot (evCounts) or -1.
   private rows = 0;
   private rowF = new Float64Array(0);
+  private rowI = new Int32Array(0);
   private scaleRow = new Int8Array(0);
-  private evTotal = new Uint32Array(0);
   private evSlot = new Int32Array(0);
-  private evCounts = new Uint32Array(64 * TYPES);
+  // Data records (Ext) of the rows that have one.
+  private ext = new Float64Array(0);
+  private exts = 0;
+  /** Per event slot: a count per event type, then the row's total (EV_STRIDE numbers). */
+  private evCounts = new Uint32Array(64 * EV_STRIDE);
   private evSlots = 0;
 
   // Per slot.
@@ -220,14 +243,16 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
     if (row >= this.rows) this.ensureRows(row + 1);
     if (L.superseded >= 0) this.retire(L.superseded);
     // Nanoseconds since the flow's first packet: exact (below 2^53 ns) however far apart flows are.
-    const RT = this.rowF;
-    const b = row * Row.SIZE;
-    if (RT[b + Row.BASE_SEC] < 0) {
-      RT[b + Row.BASE_SEC] = v.tsSec;
-      RT[b + Row.BASE_NSEC] = v.tsNsec;
-      RT[b + Row.BASE_TIME] = v.time;
+    const RF = this.rowF;
+    const RI = this.rowI;
+    const bf = row * RowF.SIZE;
+    const bi = row * RowI.SIZE;
+    if (RF[bf + RowF.BASE_SEC] < 0) {
+      RF[bf + RowF.BASE_SEC] = v.tsSec;
+      RI[bi + RowI.BASE_NSEC] = v.tsNsec;
+      RF[bf + RowF.BASE_TIME] = v.time;
     }
-    const t = (v.tsSec - RT[b + Row.BASE_SEC]) * 1e9 + (v.tsNsec - RT[b + Row.BASE_NSEC]);
+    const t = (v.tsSec - RF[bf + RowF.BASE_SEC]) * 1e9 + (v.tsNsec - RI[bi + RowI.BASE_NSEC]);
     // Doubles travel in fields, not arguments: a double argument to a call V8 does not inline is boxed.
     this.now = t;
     const flags = L.flags;
@@ -236,9 +261,7 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
     const seglen = L.seglen;
     const S = this.seq;
     let ta = L.reusedPorts ? TA.REUSED_PORTS : 0;
-    // `| 0`: an int32 from here on (read from a Float64Array it would be a double, and so would every
-    // index computed from it, each converted back with a check).
-    let slot = RT[b + Row.SLOT] | 0;
+    let slot = RI[bi + RowI.SLOT];
     if (slot === -1) slot = this.allocSlot(row);
     let analysed = false;
     if (slot >= 0) {
@@ -265,7 +288,8 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
           if (m === m && F[first] === 0) {
             const irtt = t - m;
             F[first] = irtt;
-            RT[b + Row.IRTT] = irtt;
+            const e = this.extOf(row);
+            this.ext[e + Ext.IRTT] = irtt;
           }
           I[f + Seq.FIRST_ACK] = 0;
         }
@@ -312,17 +336,22 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
       hs.update(row, side, flags, len, v.frame);
     }
     const W = this.win;
-    const RT = this.rowF;
-    const b = row * Row.SIZE;
-    if (flags & TcpFlag.SYN && L.mss > 0) RT[b + Row.MSS + side] = L.mss;
+    const RI = this.rowI;
+    const bi = row * RowI.SIZE;
+    if (flags & TcpFlag.SYN && L.mss > 0) {
+      const sh = side * 16;
+      RI[bi + RowI.MSS] = (RI[bi + RowI.MSS] & ~(0xffff << sh)) | ((L.mss & 0xffff) << sh);
+    }
     if (len > 0 && (flags & TcpFlag.RST) === 0 && (ta & (TA.KEEP_ALIVE | TA.ZERO_WINDOW_PROBE)) === 0) {
-      const RD = RT;
+      const e = RI[bi + RowI.EXT];
+      const b = e >= 0 ? e * Ext.SIZE : this.extOf(row);
+      const RD = this.ext;
       const d = b + side;
-      RD[d + Row.DATA]++;
-      if (ta & TA.ANY_RETRANSMISSION) RT[b + Row.RETRANS]++;
+      RD[d + Ext.DATA]++;
+      if (ta & TA.ANY_RETRANSMISSION) RD[b + Ext.RETRANS]++;
       if (analysed && slot >= 0) {
         const S = this.seq;
-        RD[d + Row.UNIQ] += S.newBytes;
+        RD[d + Ext.UNIQ] += S.newBytes;
         // Receiver-limited: bytes in flight against the peer's advertised window (windows.ts).
         const I = S.I;
         const r = (slot * 2 + (side ^ 1)) * 16;
@@ -333,9 +362,9 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
           const wnd = I[r + Seq.FIRST_ACK] !== 0 || sc < 0 ? w : w * POW2[sc];
           const bif = (L.seq + len - la) >>> 0;
           if (bif < 0x40000000) {
-            RD[d + Row.CONSIDERED]++;
-            const mss = RT[b + Row.MSS + (side ^ 1)] || Mss.DEFAULT;
-            if (bif + mss >= wnd) RD[d + Row.LIMITED]++;
+            RD[d + Ext.CONSIDERED]++;
+            const mss = ((RI[bi + RowI.MSS] >>> ((side ^ 1) * 16)) & 0xffff) || Mss.DEFAULT;
+            if (bif + mss >= wnd) RD[d + Ext.LIMITED]++;
           }
         }
       }
@@ -358,7 +387,7 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
         else if (type === T_RETRANSMISSION || type === T_FAST || type === T_SPURIOUS) detail = S.retransOf;
         else if (type === T_LOST) detail = S.gap;
         else if (type === T_WINDOW_UPDATE) {
-          const slot = this.rowF[row * Row.SIZE + Row.SLOT];
+          const slot = this.rowI[row * RowI.SIZE + RowI.SLOT];
           const sc = slot >= 0 ? S.scale(slot * 2 + this.L.dir) : -1;
           detail = sc > 0 ? this.L.win * POW2[sc] : this.L.win;
         }
@@ -375,7 +404,7 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
   private event(type: number, row: number, stream: number, v: PacketView, detail: number): void {
     this.totals[type]++;
     this.countRow(row, type);
-    this.evTotal[row]++;
+    this.evCounts[this.evSlot[row] * EV_STRIDE + TYPES]++;
     this.events.add(type, v.frame, v.time, stream, detail);
     if (this.onEvent !== undefined) this.onEvent(TCP_EVENT_NAMES[type], v.time);
   }
@@ -384,14 +413,14 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
     let s = this.evSlot[row];
     if (s < 0) {
       s = this.evSlots++;
-      if ((s + 1) * TYPES > this.evCounts.length) {
+      if ((s + 1) * EV_STRIDE > this.evCounts.length) {
         const b = new Uint32Array(this.evCounts.length * 2);
         b.set(this.evCounts);
         this.evCounts = b;
       }
       this.evSlot[row] = s;
     }
-    this.evCounts[s * TYPES + type]++;
+    this.evCounts[s * EV_STRIDE + type]++;
   }
 
   private reportFrame(v: PacketView, shown: boolean, ta: number, slot: number, analysed: boolean): void {
@@ -410,23 +439,54 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
 
   // ───────────────────────── memory: rows and slots ─────────────────────────
 
+  /** Room for `n` rows: as many as the flow table's columns have (it grows them up to its cap). */
   private ensureRows(n: number): void {
     if (n <= this.rows) return;
-    const rows = Math.max(n, this.rows * 2, 1024);
-    const rowF = new Float64Array(rows * Row.SIZE);
-    rowF.set(this.rowF);
+    const rows = Math.max(n, this.flows.tuples.capacity);
+    const buf = new ArrayBuffer(rows * RowF.SIZE * 8);
+    const rowF = new Float64Array(buf);
+    const rowI = new Int32Array(buf);
+    rowI.set(this.rowI);
     for (let r = this.rows; r < rows; r++) {
-      rowF[r * Row.SIZE + Row.SLOT] = -1;
-      rowF[r * Row.SIZE + Row.BASE_SEC] = -1;
+      rowF[r * RowF.SIZE + RowF.BASE_SEC] = -1;
+      rowI[r * RowI.SIZE + RowI.SLOT] = -1;
+      rowI[r * RowI.SIZE + RowI.EXT] = -1;
     }
     this.rowF = rowF;
-    this.scaleRow = growI8(this.scaleRow, rows * 2, -1);
-    this.evTotal = growU32(this.evTotal, rows);
-    this.evSlot = growI32(this.evSlot, rows, -1);
+    this.rowI = rowI;
+    this.scaleRow = growI8(this.scaleRow, rows * 2, -1, rows * 2);
+    this.evSlot = growI32(this.evSlot, rows, -1, rows);
     this.hs.ensure(rows);
     this.states.ensure(rows);
     this.win.ensure(rows);
     this.rows = rows;
+  }
+
+  /** Offset of the row's data record in `ext`, allocated (zeroed) on first use; `ext` may be replaced. */
+  private extOf(row: number): number {
+    const i = row * RowI.SIZE + RowI.EXT;
+    const e = this.rowI[i];
+    if (e >= 0) return e * Ext.SIZE;
+    const n = this.exts++;
+    if ((n + 1) * Ext.SIZE > this.ext.length) {
+      // Doubling, but never past one record per row.
+      const b = new Float64Array(Math.min(this.rows, Math.max(n + 1, n * 2, 1024)) * Ext.SIZE);
+      b.set(this.ext);
+      this.ext = b;
+    }
+    this.rowI[i] = n;
+    return n * Ext.SIZE;
+  }
+
+  /** Field `f` (Ext.*) of the row's data record, 0 without one. */
+  private x(row: number, f: number): number {
+    const e = this.rowI[row * RowI.SIZE + RowI.EXT];
+    return e >= 0 ? this.ext[e * Ext.SIZE + f] : 0;
+  }
+
+  private eventTotal(row: number): number {
+    const s = this.evSlot[row];
+    return s >= 0 ? this.evCounts[s * EV_STRIDE + TYPES] : 0;
   }
 
   private allocSlot(row: number): number {
@@ -438,12 +498,12 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
         if (S.capacity < this.maxSlots) {
           const cap = Math.min(this.maxSlots, Math.max(1024, S.capacity * 2));
           S.grow(cap);
-          this.slotRow = growI32(this.slotRow, cap, -1);
-          this.slotLast = growF64(this.slotLast, cap);
+          this.slotRow = growI32(this.slotRow, cap, -1, cap);
+          this.slotLast = growF64(this.slotLast, cap, 0, cap);
         } else {
           this.evict();
           if (this.free.length === 0) {
-            this.rowF[row * Row.SIZE + Row.SLOT] = -2;
+            this.rowI[row * RowI.SIZE + RowI.SLOT] = -2;
             this.evictedFlows++;
             return -2;
           }
@@ -453,19 +513,19 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
     }
     S.reset(slot);
     this.slotRow[slot] = row;
-    this.rowF[row * Row.SIZE + Row.SLOT] = slot;
+    this.rowI[row * RowI.SIZE + RowI.SLOT] = slot;
     return slot;
   }
 
   /** Frees the slot of a row (its conversation ended: superseded by port reuse, or evicted). */
   private release(row: number, mark: number): void {
-    const slot = this.rowF[row * Row.SIZE + Row.SLOT];
+    const slot = this.rowI[row * RowI.SIZE + RowI.SLOT];
     if (slot < 0) return;
     this.scaleRow[row * 2] = this.seq.scale(slot * 2);
     this.scaleRow[row * 2 + 1] = this.seq.scale(slot * 2 + 1);
     this.seq.reset(slot);
     this.slotRow[slot] = -1;
-    this.rowF[row * Row.SIZE + Row.SLOT] = mark;
+    this.rowI[row * RowI.SIZE + RowI.SLOT] = mark;
     this.free.push(slot);
   }
 
@@ -509,7 +569,7 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
   }
 
   private scaleOf(row: number, side: number): number {
-    const slot = this.rowF[row * Row.SIZE + Row.SLOT];
+    const slot = this.rowI[row * RowI.SIZE + RowI.SLOT];
     return slot >= 0 ? this.seq.scale(slot * 2 + side) : this.scaleRow[row * 2 + side];
   }
 
@@ -520,12 +580,11 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
     const hs = this.hs;
     const W = this.win;
     const sec = (ns: number) => ns / 1e9;
-    const rows: number[] = [];
-    for (let row = 0; row < Math.min(f.size, this.rows); row++) if (this.states.seen(row) && f.isTcp(row)) rows.push(row);
+    // Rows are visited in place (no list, no per-row map: a flood leaves hundreds of thousands).
+    const nRows = Math.min(f.size, this.rows);
 
     const totals = Object.fromEntries(TCP_EVENT_NAMES.map((n, i) => [n, this.totals[i]])) as TcpSection['totals'];
     const states: Record<string, number> = Object.fromEntries(CONN_STATES.map((s) => [s, 0]));
-    const stateOf = new Map<number, ConnState>();
     const irtt = new DistributionBuilder();
     const serverSide = new DistributionBuilder();
     const clientSide = new DistributionBuilder();
@@ -540,36 +599,38 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
     const slowest: TcpSection['handshakes']['slowest']['items'] = [];
     const limited: TcpSection['windows']['receiverLimitedFlows']['items'] = [];
     const minSegs = ctx.thresholds.minFlowPacketsForFindings;
-    for (const row of rows) {
+    const withEvents: number[] = [];
+    for (let row = 0; row < nRows; row++) {
+      if (!this.states.seen(row) || !f.isTcp(row)) continue;
+      if (this.eventTotal(row) > 0) withEvents.push(row);
       const st = this.connState(row);
-      stateOf.set(row, st);
       states[st]++;
-      const rowIrtt = this.rowF[row * Row.SIZE + Row.IRTT];
+      const rowIrtt = this.x(row, Ext.IRTT);
       if (rowIrtt > 0) irtt.add(sec(rowIrtt));
-      if (hs.serverHalf[row] >= 0) serverSide.add(sec(hs.serverHalf[row]));
-      if (hs.clientHalf[row] >= 0) clientSide.add(sec(hs.clientHalf[row]));
+      if (hs.serverHalf(row) >= 0) serverSide.add(sec(hs.serverHalf(row)));
+      if (hs.clientHalf(row) >= 0) clientSide.add(sec(hs.clientHalf(row)));
       if (hs.attempted(row)) {
         attempted++;
         synRetransmissions += hs.synCount[row] - 1;
         if (hs.completed(row)) completed++;
         if (hs.refused(row)) refused++;
         if (hs.unanswered(row)) unanswered++;
-        const d = hs.synAckFirst[row] - hs.synFirst[row];
+        const d = hs.synAckFirst(row) - hs.synFirst[row];
         if (d >= 0) {
           synToSynAck.add(sec(d));
           slowest.push({
             flow: f.streamId[row],
-            frame: hs.synAckFrame[row],
+            frame: hs.synAckFrame(row),
             synToSynAck: sec(d),
-            synAckToAck: hs.clientHalf[row] >= 0 ? sec(hs.clientHalf[row]) : null,
+            synAckToAck: hs.clientHalf(row) >= 0 ? sec(hs.clientHalf(row)) : null,
           });
         }
-        const fd = hs.firstData[row] - hs.synFirst[row];
+        const fd = hs.firstData(row) - hs.synFirst[row];
         if (fd >= 0) ttfd.add(sec(fd));
       }
       if (this.scaleOf(row, 0) === -1 || this.scaleOf(row, 1) === -1) scaleUnknown++;
       for (let side = 0; side < 2; side++) {
-        if (this.rowF[row * Row.SIZE + Row.CONSIDERED + side] >= Math.max(1, minSegs)) {
+        if (this.x(row, Ext.CONSIDERED + side) >= Math.max(1, minSegs)) {
           const fraction = this.limitedFraction(row, side);
           if (fraction >= LIMITED_FRACTION) limited.push({ flow: f.streamId[row], side: side === 0 ? 'a' : 'b', fraction });
         }
@@ -593,10 +654,10 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
         chosen.push(row);
       }
     }
-    const withEvents = rows.filter((r) => this.evTotal[r] > 0 && !taken.has(r));
-    withEvents.sort((a, b) => this.evTotal[b] - this.evTotal[a] || f.streamId[a] - f.streamId[b]);
-    for (const row of withEvents) chosen.push(row);
-    const details = chosen.slice(0, MAX_FLOW_DETAILS).map((row) => this.detail(row, ctx, stateOf.get(row) ?? this.connState(row)));
+    const byEvents = withEvents.filter((r) => !taken.has(r));
+    byEvents.sort((a, b) => this.eventTotal(b) - this.eventTotal(a) || f.streamId[a] - f.streamId[b]);
+    for (const row of byEvents) chosen.push(row);
+    const details = chosen.slice(0, MAX_FLOW_DETAILS).map((row) => this.detail(row, ctx, this.connState(row)));
 
     return {
       totals,
@@ -627,13 +688,12 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
   private connState(row: number): ConnState {
     const o = this.states.orig(row);
     const origSide = o < 0 ? 0 : o;
-    const u = row * Row.SIZE + Row.UNIQ;
-    return this.states.connState(row, this.rowF[u + origSide], this.rowF[u + (origSide ^ 1)]);
+    return this.states.connState(row, this.x(row, Ext.UNIQ + origSide), this.x(row, Ext.UNIQ + (origSide ^ 1)));
   }
 
   private limitedFraction(row: number, side: number): number {
-    const c = this.rowF[row * Row.SIZE + Row.CONSIDERED + side];
-    return c > 0 ? this.rowF[row * Row.SIZE + Row.LIMITED + side] / c : 0;
+    const c = this.x(row, Ext.CONSIDERED + side);
+    return c > 0 ? this.x(row, Ext.LIMITED + side) / c : 0;
   }
 
   private detail(row: number, ctx: FinishContext, state: ConnState): TcpFlowDetail {
@@ -644,8 +704,8 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
     const orNull = (ns: number) => (ns >= 0 ? sec(ns) : null);
     const events: Record<string, number> = {};
     const es = this.evSlot[row];
-    if (es >= 0) for (let i = 0; i < TYPES; i++) if (this.evCounts[es * TYPES + i] > 0) events[TCP_EVENT_NAMES[i]] = this.evCounts[es * TYPES + i];
-    const hasHandshake = hs.synCount[row] > 0 || hs.synAckCount[row] > 0;
+    if (es >= 0) for (let i = 0; i < TYPES; i++) if (this.evCounts[es * EV_STRIDE + i] > 0) events[TCP_EVENT_NAMES[i]] = this.evCounts[es * EV_STRIDE + i];
+    const hasHandshake = hs.synCount[row] > 0 || hs.synAckCount(row) > 0;
     const r = this.rtt.summary(row);
     const duration = f.lastTime[row] - f.firstTime[row];
     const client = hs.client[row];
@@ -656,17 +716,17 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
       client: client === 0 ? 'a' : client === 1 ? 'b' : 'unknown',
       handshake: hasHandshake
         ? {
-            synToSynAck: orNull(hs.synAckFirst[row] - hs.synFirst[row]),
-            synAckToAck: orNull(hs.clientHalf[row]),
+            synToSynAck: orNull(hs.synAckFirst(row) - hs.synFirst[row]),
+            synAckToAck: orNull(hs.clientHalf(row)),
             synRetransmissions: Math.max(0, hs.synCount[row] - 1),
-            synAckRetransmissions: Math.max(0, hs.synAckCount[row] - 1),
-            timeToFirstData: orNull(hs.firstData[row] - hs.synFirst[row]),
+            synAckRetransmissions: Math.max(0, hs.synAckCount(row) - 1),
+            timeToFirstData: orNull(hs.firstData(row) - hs.synFirst[row]),
           }
         : null,
       rtt: {
-        irtt: this.rowF[row * Row.SIZE + Row.IRTT] > 0 ? sec(this.rowF[row * Row.SIZE + Row.IRTT]) : null,
-        serverSide: orNull(hs.serverHalf[row]),
-        clientSide: orNull(hs.clientHalf[row]),
+        irtt: this.x(row, Ext.IRTT) > 0 ? sec(this.x(row, Ext.IRTT)) : null,
+        serverSide: orNull(hs.serverHalf(row)),
+        clientSide: orNull(hs.clientHalf(row)),
         ackSamples: r?.count ?? 0,
         ackMin: r?.min ?? null,
         ackMean: r?.mean ?? null,
@@ -674,15 +734,15 @@ export class TcpAnalyzer implements Analyzer<TcpSection> {
         ackMax: r?.max ?? null,
       },
       events,
-      dataSegments: this.rowF[row * Row.SIZE + Row.DATA] + this.rowF[row * Row.SIZE + Row.DATA + 1],
-      retransmittedSegments: this.rowF[row * Row.SIZE + Row.RETRANS],
+      dataSegments: this.x(row, Ext.DATA) + this.x(row, Ext.DATA + 1),
+      retransmittedSegments: this.x(row, Ext.RETRANS),
       windowScaleA: this.scaleOf(row, 0),
       windowScaleB: this.scaleOf(row, 1),
-      zeroWindowSeconds: W.zeroSeconds(row, (ctx.endTime - this.rowF[row * Row.SIZE + Row.BASE_TIME]) * 1e9),
+      zeroWindowSeconds: W.zeroSeconds(row, (ctx.endTime - this.rowF[row * RowF.SIZE + RowF.BASE_TIME]) * 1e9),
       receiverLimitedA: this.limitedFraction(row, 0),
       receiverLimitedB: this.limitedFraction(row, 1),
-      goodputAB: duration > 0 ? this.rowF[row * Row.SIZE + Row.UNIQ] / duration : 0,
-      goodputBA: duration > 0 ? this.rowF[row * Row.SIZE + Row.UNIQ + 1] / duration : 0,
+      goodputAB: duration > 0 ? this.x(row, Ext.UNIQ) / duration : 0,
+      goodputBA: duration > 0 ? this.x(row, Ext.UNIQ + 1) / duration : 0,
     };
   }
 }

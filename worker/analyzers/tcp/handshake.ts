@@ -33,20 +33,27 @@ export function followsDoubling(intervals: readonly number[]): boolean {
  *   up to Wireshark's iRTT.
  * - timeToFirstData: first SYN → first payload byte from the server.
  */
+/** The server-side half of a row's handshake facts (float64 fields), allocated on the first SYN/ACK or server payload. */
+const enum Hx {
+  SYN_ACK_FIRST = 0,
+  SYN_ACK_LAST = 1,
+  SERVER_HALF = 2,
+  ACK_TIME = 3,
+  CLIENT_HALF = 4,
+  FIRST_DATA = 5,
+  SYN_ACK_FRAME = 6,
+  SYN_ACK_COUNT = 7,
+  SIZE = 8,
+}
+
 export class HandshakeTable {
+  // Per row (columns sized by `ensure`): what a client's SYNs alone set, so a SYN flood's rows cost
+  // ~35 bytes each; the rest lives in a record of `hx` (Hx) once the server answers.
   client = new Int8Array(0);
   synFirst = new Float64Array(0);
   synFirstFrame = new Int32Array(0);
   synLast = new Float64Array(0);
   synCount = new Uint32Array(0);
-  synAckFirst = new Float64Array(0);
-  synAckFrame = new Int32Array(0);
-  synAckLast = new Float64Array(0);
-  synAckCount = new Uint32Array(0);
-  serverHalf = new Float64Array(0);
-  ackTime = new Float64Array(0);
-  clientHalf = new Float64Array(0);
-  firstData = new Float64Array(0);
   /** bit 0: the server sent something; bit 1: the server reset before any SYN/ACK. */
   server = new Uint8Array(0);
   /**
@@ -54,28 +61,68 @@ export class HandshakeTable {
    * bit (4 << side): nor would one with payload. Lets the caller skip `update` for most packets.
    */
   quiet = new Uint8Array(0);
+  /** Record of the row in `hx` (times NaN until set), or -1. */
+  private hxOf = new Int32Array(0);
+  private hx = new Float64Array(0);
+  private hxCount = 0;
   /** SYN transmissions (frames, times) of connections that retransmitted their SYN. */
   readonly synTimes = new Map<number, { frames: number[]; times: number[] }>();
 
+  /** Room for `rows` rows (columns of exactly that length). */
   ensure(rows: number): void {
     if (rows <= this.client.length) return;
-    this.client = growI8(this.client, rows, -1);
-    this.synFirst = growF64(this.synFirst, rows, NaN);
-    this.synFirstFrame = growI32(this.synFirstFrame, rows);
-    this.synLast = growF64(this.synLast, rows, NaN);
-    this.synCount = growU32(this.synCount, rows);
-    this.synAckFirst = growF64(this.synAckFirst, rows, NaN);
-    this.synAckFrame = growI32(this.synAckFrame, rows);
-    this.synAckLast = growF64(this.synAckLast, rows, NaN);
-    this.synAckCount = growU32(this.synAckCount, rows);
-    this.serverHalf = growF64(this.serverHalf, rows, NaN);
-    this.ackTime = growF64(this.ackTime, rows, NaN);
-    this.clientHalf = growF64(this.clientHalf, rows, NaN);
-    this.firstData = growF64(this.firstData, rows, NaN);
-    this.server = growU8(this.server, rows);
+    this.client = growI8(this.client, rows, -1, rows);
+    this.synFirst = growF64(this.synFirst, rows, NaN, rows);
+    this.synFirstFrame = growI32(this.synFirstFrame, rows, 0, rows);
+    this.synLast = growF64(this.synLast, rows, NaN, rows);
+    this.synCount = growU32(this.synCount, rows, rows);
+    this.server = growU8(this.server, rows, rows);
+    this.hxOf = growI32(this.hxOf, rows, -1, rows);
     const q = this.quiet.length;
-    this.quiet = growU8(this.quiet, rows);
+    this.quiet = growU8(this.quiet, rows, rows);
     this.quiet.fill(15, q);
+  }
+
+  /** Offset of the row's Hx record, allocated on first use (`hx` may be replaced). */
+  private record(row: number): number {
+    const r = this.hxOf[row];
+    if (r >= 0) return r * Hx.SIZE;
+    const n = this.hxCount++;
+    if ((n + 1) * Hx.SIZE > this.hx.length) {
+      const b = new Float64Array(Math.min(this.client.length, Math.max(n + 1, n * 2, 256)) * Hx.SIZE);
+      b.set(this.hx);
+      this.hx = b;
+    }
+    const o = n * Hx.SIZE;
+    this.hx.fill(NaN, o, o + Hx.SYN_ACK_FRAME);
+    this.hx[o + Hx.SYN_ACK_FRAME] = 0;
+    this.hx[o + Hx.SYN_ACK_COUNT] = 0;
+    this.hxOf[row] = n;
+    return o;
+  }
+
+  private get(row: number, f: number, none: number): number {
+    const r = this.hxOf[row];
+    return r >= 0 ? this.hx[r * Hx.SIZE + f] : none;
+  }
+
+  synAckFirst(row: number): number {
+    return this.get(row, Hx.SYN_ACK_FIRST, NaN);
+  }
+  synAckFrame(row: number): number {
+    return this.get(row, Hx.SYN_ACK_FRAME, 0);
+  }
+  synAckCount(row: number): number {
+    return this.get(row, Hx.SYN_ACK_COUNT, 0);
+  }
+  serverHalf(row: number): number {
+    return this.get(row, Hx.SERVER_HALF, NaN);
+  }
+  clientHalf(row: number): number {
+    return this.get(row, Hx.CLIENT_HALF, NaN);
+  }
+  firstData(row: number): number {
+    return this.get(row, Hx.FIRST_DATA, NaN);
   }
 
   /** Time of the segment passed to `update` (ns since the flow's first packet). */
@@ -88,10 +135,10 @@ export class HandshakeTable {
       this.quiet[row] = 15;
       return;
     }
-    const clientQuiet = !(this.synAckCount[row] > 0 && Number.isNaN(this.ackTime[row]));
+    const clientQuiet = !(this.synAckCount(row) > 0 && Number.isNaN(this.get(row, Hx.ACK_TIME, NaN)));
     const s = this.server[row] & 1;
     let q = clientQuiet ? 5 << c : 0;
-    if (s !== 0) q |= (Number.isNaN(this.firstData[row]) ? 1 : 5) << (c ^ 1);
+    if (s !== 0) q |= (Number.isNaN(this.firstData(row)) ? 1 : 5) << (c ^ 1);
     this.quiet[row] = q;
   }
 
@@ -124,27 +171,37 @@ export class HandshakeTable {
     } else if (synAck === (TcpFlag.SYN | TcpFlag.ACK)) {
       if (client < 0) client = this.client[row] = side ^ 1;
       if (side !== client) {
-        if (this.synAckCount[row] === 0) {
-          this.synAckFirst[row] = t;
-          this.synAckFrame[row] = frame;
-          if (this.synCount[row] > 0) this.serverHalf[row] = t - this.synLast[row];
+        const o = this.record(row);
+        const X = this.hx;
+        if (X[o + Hx.SYN_ACK_COUNT] === 0) {
+          X[o + Hx.SYN_ACK_FIRST] = t;
+          X[o + Hx.SYN_ACK_FRAME] = frame;
+          if (this.synCount[row] > 0) X[o + Hx.SERVER_HALF] = t - this.synLast[row];
         }
-        this.synAckLast[row] = t;
-        this.synAckCount[row]++;
+        X[o + Hx.SYN_ACK_LAST] = t;
+        X[o + Hx.SYN_ACK_COUNT]++;
       }
     }
     if (client < 0) return;
     if (side === client) {
-      if (synAck === TcpFlag.ACK && this.synAckCount[row] > 0 && Number.isNaN(this.ackTime[row])) {
-        this.ackTime[row] = t;
-        this.clientHalf[row] = t - this.synAckLast[row];
+      const r = this.hxOf[row];
+      if (synAck === TcpFlag.ACK && r >= 0) {
+        const X = this.hx;
+        const o = r * Hx.SIZE;
+        if (X[o + Hx.SYN_ACK_COUNT] > 0 && Number.isNaN(X[o + Hx.ACK_TIME])) {
+          X[o + Hx.ACK_TIME] = t;
+          X[o + Hx.CLIENT_HALF] = t - X[o + Hx.SYN_ACK_LAST];
+        }
       }
       return;
     }
     let s = this.server[row] | 1;
-    if (flags & TcpFlag.RST && this.synAckCount[row] === 0 && this.synCount[row] > 0) s |= 2;
+    if (flags & TcpFlag.RST && this.synAckCount(row) === 0 && this.synCount[row] > 0) s |= 2;
     this.server[row] = s;
-    if (len > 0 && Number.isNaN(this.firstData[row])) this.firstData[row] = t;
+    if (len > 0 && Number.isNaN(this.firstData(row))) {
+      const o = this.record(row);
+      this.hx[o + Hx.FIRST_DATA] = t;
+    }
   }
 
   attempted(row: number): boolean {
@@ -152,7 +209,7 @@ export class HandshakeTable {
   }
 
   completed(row: number): boolean {
-    return this.synCount[row] > 0 && this.synAckCount[row] > 0 && !Number.isNaN(this.ackTime[row]);
+    return this.synCount[row] > 0 && this.synAckCount(row) > 0 && !Number.isNaN(this.get(row, Hx.ACK_TIME, NaN));
   }
 
   refused(row: number): boolean {

@@ -51,9 +51,10 @@ const enum Rec {
 export class ConnStates {
   private rec = new Uint8Array(0);
 
+  /** Room for `rows` rows (exactly). */
   ensure(rows: number): void {
     if (rows * 8 <= this.rec.length) return;
-    const n = Math.max(rows, (this.rec.length / 8) * 2, 1024);
+    const n = rows;
     const r = new Uint8Array(n * 8);
     r.set(this.rec);
     for (let i = this.rec.length / 8; i < n; i++) r[i * 8 + Rec.ORIG] = Rec.NONE;

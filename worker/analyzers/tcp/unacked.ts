@@ -7,11 +7,11 @@
  *
  * All lists live in one arena (`UnackedLists`), addressed by side `k` (slot * 2 + side, as in
  * sequence.ts): a list is a ring of 2^n entries in one ArrayBuffer, 24 bytes per entry, and its header
- * (where its ring is, oldest entry, length) sits with the other side's in one 64-byte line. A list per
+ * (where its ring is, oldest entry, length) sits with the other side's in 32 bytes. A list per
  * side as an object with its own typed array cost, per packet, loads of two list objects, two typed-array
  * objects and two separate backing stores (the cold misses that dominated the sequence analysis), an
  * allocation and a GC-tracked external buffer per list, and a float modulo per entry for the flag packed
- * with the frame number. Rings start at 4 entries and double (the entries are copied); the ring a list
+ * with the frame number. Rings start at 2 entries and double (the entries are copied); the ring a list
  * leaves, or a dropped list's, goes to a free list of its size for the next list to take.
  *
  * While the end seqs only grow (the usual case) an ACK removes a prefix, so it costs O(removed);
@@ -32,7 +32,11 @@ const enum Ent {
   SIZE = 6,
 }
 
-/** Header of side k, in int32 words at k * Hdr.SIZE (8 words = 32 bytes: both sides of a slot in one line). */
+/**
+ * Header of side k, in int32 words at k * Hdr.SIZE (4 words = 16 bytes: both sides of a slot in half a
+ * line). Whether the list is ordered is kept apart (`ordered[k]`): 200,000 conversations' headers are
+ * then 6.4 MB, not 12.8.
+ */
 const enum Hdr {
   /** First entry of the ring in the arena, or -1 (no ring yet). */
   BASE = 0,
@@ -41,20 +45,24 @@ const enum Hdr {
   /** Ring position of the oldest entry. */
   HEAD = 2,
   LEN = 3,
-  /** 1 while end seqs strictly increase from oldest to newest and span less than 2^31. */
-  ORDERED = 4,
-  SIZE = 8,
+  SIZE = 4,
 }
 
 const enum Ring {
-  FIRST = 4,
-  /** Size classes of rings: FIRST << c entries. 13 classes reach 16,384 (above MAX_UNACKED in sequence.ts). */
-  CLASSES = 13,
+  /**
+   * Entries of a list's first ring. Two: many lists never hold more than a SYN (a SYN flood's hundreds
+   * of thousands of half-open connections: 48 bytes each, not 96); longer lists double from there.
+   */
+  FIRST = 2,
+  /** Size classes of rings: FIRST << c entries. 14 classes reach 16,384 (above MAX_UNACKED in sequence.ts). */
+  CLASSES = 14,
 }
 
 export class UnackedLists {
   private H = new Int32Array(0);
-  private E = new Int32Array(Ring.FIRST * Ent.SIZE * 64);
+  /** Per side k: 1 while end seqs strictly increase from oldest to newest and span less than 2^31. */
+  private ordered = new Uint8Array(0);
+  private E = new Int32Array(Ent.SIZE * 256);
   private T = new Float64Array(this.E.buffer);
   /** Entries handed out from the arena so far (rings taken from free lists are reused memory). */
   private top = 0;
@@ -78,6 +86,9 @@ export class UnackedLists {
     H.set(this.H);
     for (let k = this.H.length / Hdr.SIZE; k < sides; k++) H[k * Hdr.SIZE + Hdr.BASE] = -1;
     this.H = H;
+    const ordered = new Uint8Array(sides);
+    ordered.set(this.ordered);
+    this.ordered = ordered;
   }
 
   length(k: number): number {
@@ -86,7 +97,7 @@ export class UnackedLists {
 
   /** Bytes held by the arena (for memory accounting). */
   get bytes(): number {
-    return this.E.byteLength + this.H.byteLength;
+    return this.E.byteLength + this.H.byteLength + this.ordered.byteLength;
   }
 
   /** Appends a segment (`seq`, `next` as int32) to side k's list. */
@@ -99,11 +110,11 @@ export class UnackedLists {
     const base = H[h + Hdr.BASE];
     const mask = H[h + Hdr.CAP] - 1;
     const head = H[h + Hdr.HEAD];
-    if (len === 0) H[h + Hdr.ORDERED] = 1;
-    else if (H[h + Hdr.ORDERED] !== 0) {
+    if (len === 0) this.ordered[k] = 1;
+    else if (this.ordered[k] !== 0) {
       const tail = E[(base + ((head + len - 1) & mask)) * Ent.SIZE + Ent.NEXT];
       const first = E[(base + head) * Ent.SIZE + Ent.NEXT];
-      if (((next - tail) | 0) <= 0 || ((next - first) | 0) <= 0) H[h + Hdr.ORDERED] = 0;
+      if (((next - tail) | 0) <= 0 || ((next - first) | 0) <= 0) this.ordered[k] = 0;
     }
     const e = base + ((head + len) & mask);
     const o = e * Ent.SIZE;
@@ -186,7 +197,7 @@ export class UnackedLists {
     const h = k * Hdr.SIZE;
     const len = H[h + Hdr.LEN];
     if (len === 0) return 0;
-    if (H[h + Hdr.ORDERED] !== 0) {
+    if (this.ordered[k] !== 0) {
       const E = this.E;
       const base = H[h + Hdr.BASE];
       const mask = H[h + Hdr.CAP] - 1;
@@ -216,11 +227,12 @@ export class UnackedLists {
         return i;
       }
     }
-    return this.scan(h, ack);
+    return this.scan(k, ack);
   }
 
   /** Wireshark's loop over every entry, keeping the order of what stays. */
-  private scan(h: number, ack: number): number {
+  private scan(k: number, ack: number): number {
+    const h = k * Hdr.SIZE;
     const H = this.H;
     const E = this.E;
     const T = this.T;
@@ -265,7 +277,7 @@ export class UnackedLists {
     this.matched = matches > 0;
     H[h + Hdr.LEN] = w;
     if (w === 0) H[h + Hdr.HEAD] = 0;
-    H[h + Hdr.ORDERED] = ordered;
+    this.ordered[k] = ordered;
     return len - w;
   }
 

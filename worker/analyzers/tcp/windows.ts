@@ -1,4 +1,4 @@
-import { growF64, growI32 } from './columns.js';
+import { growI32 } from './columns.js';
 
 /** Episodes remembered (the report shows at most 500; the rest are only counted). */
 export const MAX_EPISODES_KEPT = 20_000;
@@ -19,15 +19,27 @@ export interface ZeroWindowEpisode {
  * a RST, advertising a non-zero window (endFrame, duration); zero-window probes the peer sends
  * meanwhile are counted. An episode still open at the end of the capture has no end and no duration.
  */
+/**
+ * Zero-window state of a row (float64 fields), allocated on its first zero window: most rows never
+ * have one. + side where noted.
+ */
+const enum Zw {
+  /** Start (ns) of the open episode, or NaN; + side. */
+  OPEN_START = 0,
+  /** Its index in the episode columns, or -1 (not kept); + side. */
+  OPEN = 2,
+  /** Closed zero-window time, ns. */
+  ZERO_NS = 4,
+  SIZE = 5,
+}
+
 export class WindowTable {
-  /** Start (ns) of the open episode per [row * 2 + side], or NaN. */
-  openStart = new Float64Array(0);
+  /** Record of each row in `zw`, or -1. */
+  private zwOf = new Int32Array(0);
+  private zw = new Float64Array(0);
+  private zwCount = 0;
   /** Episodes open now (any flow). */
   openCount = 0;
-  /** Its index in the episode columns, or -1 (not kept). */
-  open = new Int32Array(0);
-  /** Closed zero-window time per row, ns. */
-  zeroNs = new Float64Array(0);
 
   // Episodes, in columns.
   private count = 0;
@@ -41,22 +53,40 @@ export class WindowTable {
   private eDur = new Float64Array(256);
   private eProbes = new Int32Array(256);
 
+  /** Room for `rows` rows (a column of exactly that length). */
   ensure(rows: number): void {
-    if (rows <= this.zeroNs.length) return;
-    this.openStart = growF64(this.openStart, rows * 2, NaN);
-    this.open = growI32(this.open, rows * 2, -1);
-    this.zeroNs = growF64(this.zeroNs, rows);
+    this.zwOf = growI32(this.zwOf, rows, -1, rows);
+  }
+
+  /** Offset of the row's record in `zw`, allocated on first use (`zw` may be replaced). */
+  private record(row: number): number {
+    const r = this.zwOf[row];
+    if (r >= 0) return r * Zw.SIZE;
+    const n = this.zwCount++;
+    if ((n + 1) * Zw.SIZE > this.zw.length) {
+      const b = new Float64Array(Math.min(this.zwOf.length, Math.max(n + 1, n * 2, 64)) * Zw.SIZE);
+      b.set(this.zw);
+      this.zw = b;
+    }
+    const o = n * Zw.SIZE;
+    const Z = this.zw;
+    Z[o + Zw.OPEN_START] = Z[o + Zw.OPEN_START + 1] = NaN;
+    Z[o + Zw.OPEN] = Z[o + Zw.OPEN + 1] = -1;
+    Z[o + Zw.ZERO_NS] = 0;
+    this.zwOf[row] = n;
+    return o;
   }
 
   /** `t`: ns since the flow's first packet; `time`: seconds since the capture's first packet. */
   zeroWindow(row: number, side: number, stream: number, frame: number, t: number, time: number): void {
-    const k = row * 2 + side;
-    if (!Number.isNaN(this.openStart[k])) return;
-    this.openStart[k] = t;
+    const o = this.record(row);
+    const Z = this.zw;
+    if (!Number.isNaN(Z[o + Zw.OPEN_START + side])) return;
+    Z[o + Zw.OPEN_START + side] = t;
     this.openCount++;
     if (this.count >= MAX_EPISODES_KEPT) {
       this.omitted++;
-      this.open[k] = -1;
+      Z[o + Zw.OPEN + side] = -1;
       return;
     }
     const i = this.count++;
@@ -68,29 +98,34 @@ export class WindowTable {
     this.eStart[i] = time;
     this.eDur[i] = NaN;
     this.eProbes[i] = 0;
-    this.open[k] = i;
+    Z[o + Zw.OPEN + side] = i;
   }
 
   isOpen(row: number, side: number): boolean {
-    return !Number.isNaN(this.openStart[row * 2 + side]);
+    const r = this.zwOf[row];
+    return r >= 0 && !Number.isNaN(this.zw[r * Zw.SIZE + Zw.OPEN_START + side]);
   }
 
-  /** Side `side` advertised a non-zero window again. */
+  /** Side `side` advertised a non-zero window again (an episode is open: see isOpen). */
   reopened(row: number, side: number, frame: number, t: number): void {
-    const k = row * 2 + side;
-    const d = t - this.openStart[k];
-    this.zeroNs[row] += d;
-    this.openStart[k] = NaN;
+    const o = this.zwOf[row] * Zw.SIZE;
+    const Z = this.zw;
+    // A clock that went backwards during the episode (merged captures) gives no negative stall time.
+    const d = Math.max(0, t - Z[o + Zw.OPEN_START + side]);
+    Z[o + Zw.ZERO_NS] += d;
+    Z[o + Zw.OPEN_START + side] = NaN;
     this.openCount--;
-    const i = this.open[k];
-    this.open[k] = -1;
+    const i = Z[o + Zw.OPEN + side];
+    Z[o + Zw.OPEN + side] = -1;
     if (i < 0) return;
     this.eEnd[i] = frame;
     this.eDur[i] = d / 1e9;
   }
 
   probe(row: number, zeroSide: number): void {
-    const i = this.open[row * 2 + zeroSide];
+    const r = this.zwOf[row];
+    if (r < 0) return;
+    const i = this.zw[r * Zw.SIZE + Zw.OPEN + zeroSide];
     if (i >= 0) this.eProbes[i]++;
   }
 
@@ -117,9 +152,12 @@ export class WindowTable {
 
   /** Zero-window seconds of a row, open episodes counted up to `endNs` (ns since the flow's first packet). */
   zeroSeconds(row: number, endNs: number): number {
-    let ns = this.zeroNs[row];
+    const r = this.zwOf[row];
+    if (r < 0) return 0;
+    const o = r * Zw.SIZE;
+    let ns = this.zw[o + Zw.ZERO_NS];
     for (let side = 0; side < 2; side++) {
-      const start = this.openStart[row * 2 + side];
+      const start = this.zw[o + Zw.OPEN_START + side];
       if (!Number.isNaN(start)) ns += Math.max(0, endNs - start);
     }
     return ns / 1e9;
