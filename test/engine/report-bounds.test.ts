@@ -67,4 +67,23 @@ describe('report validity when the capture clock goes backwards', () => {
     const checked = validateReport(JSON.parse(JSON.stringify(report)));
     expect(checked.ok ? 'valid' : checked.error).toBe('valid');
   });
+
+  it('counts no negative zero-window time when the window reopens at an earlier timestamp', async () => {
+    const c = { src: '10.0.0.1', dst: '10.0.0.2', srcPort: 40000, dstPort: 443 };
+    const s = { src: '10.0.0.2', dst: '10.0.0.1', srcPort: 443, dstPort: 40000 };
+    const frames: Array<[number, Uint8Array]> = [
+      [0, etherIpv4Tcp({ ...c, seq: 100, ack: 0, flags: 'S' })],
+      [0.01, etherIpv4Tcp({ ...s, seq: 500, ack: 101, flags: 'SA' })],
+      [0.02, etherIpv4Tcp({ ...c, seq: 101, ack: 501, flags: 'A' })],
+      [0.03, etherIpv4Tcp({ ...c, seq: 101, ack: 501, flags: 'PA', payload: new Uint8Array(100) })],
+      [0.04, etherIpv4Tcp({ ...s, seq: 501, ack: 201, flags: 'A', window: 0 })],
+      // The clock steps back 10 s (a merged capture) before the window reopens.
+      [-10, etherIpv4Tcp({ ...s, seq: 501, ack: 201, flags: 'A', window: 8192 })],
+    ];
+    const report = await analyzeCapture([writePcap({}, frames.map(([t, data]) => ({ tsSec: 1_700_000_100 + Math.floor(t), tsFrac: Math.round((t - Math.floor(t)) * 1e6), data })))]);
+    expect(report.tcp.totals.zero_window).toBe(1);
+    expect(report.tcp.flows.items[0].zeroWindowSeconds).toBe(0);
+    const checked = validateReport(JSON.parse(JSON.stringify(report)));
+    expect(checked.ok ? 'valid' : checked.error).toBe('valid');
+  });
 });

@@ -4,7 +4,8 @@
  * once — tshark -z conv,udp shows such a frame once (checked on zeek/tunnels/vxlan.pcap).
  */
 import { describe, expect, it } from 'vitest';
-import { analyzeCapture } from '../../worker/index.js';
+import { analyzeCapture, CaptureRun } from '../../worker/index.js';
+import { FlowTable } from '../../worker/analyzers/flow-table.js';
 import { arp, ETHERTYPE, etherIpv4Udp, ethernet, icmp, ipv4, IPPROTO } from '../helpers/packet-builder.js';
 import { pcapOf } from './fixtures.js';
 
@@ -27,5 +28,29 @@ describe('UDP conversations of tunnel headers', () => {
       [48134, 1],
     ]);
     expect(report.summary.protocols.arp).toBe(2);
+  });
+
+  it('announces a flow to the analyzers on the first packet they see, not when a tunnel header made it', async () => {
+    // A tunnel's outer UDP header and a cut TCP header make flow rows the analyzers never see; the
+    // first frame of such a flow that reaches them must be flowNew (per-flow state starts there).
+    const arpInside = ethernet({ etherType: ETHERTYPE.ARP, dst: 'ff:ff:ff:ff:ff:ff', payload: arp({ senderIp: '10.0.0.1', targetIp: '10.0.0.2' }) });
+    const pingInside = ethernet({ etherType: ETHERTYPE.IPV4, payload: ipv4({ src: '10.0.0.1', dst: '10.0.0.2', protocol: IPPROTO.ICMP, payload: icmp({ type: 8, code: 0 }) }) });
+    const flows = new FlowTable();
+    const seen: Array<[number, number, boolean]> = [];
+    const run = new CaptureRun([
+      {
+        onPacket: (v) => {
+          flows.classify(v);
+          seen.push([v.frame, v.flowIndex, v.flowNew]);
+        },
+      },
+    ]);
+    await run.run([pcapOf([vxlan(pingInside, 48134), vxlan(pingInside, 48134), vxlan(arpInside, 48134), vxlan(arpInside, 48134)])]);
+    expect(seen).toEqual([
+      [1, -1, false],
+      [2, -1, false],
+      [3, 0, true],
+      [4, 0, false],
+    ]);
   });
 });

@@ -6,7 +6,8 @@
  * mutated — bit flips, byte overwrites, 32-bit length overwrites (huge values included), truncation,
  * duplication, insertion, optionally gzipped afterwards — and fed to the engine in random chunkings.
  * The engine must always answer (no exception, no hang), within bounds, and give the same summary
- * whatever the chunking.
+ * whatever the chunking; the full analysis of the same input must give a report that passes the
+ * report validator, within the report size bound.
  *
  * DNS names: `readDnsName` and `skipDnsName` on arbitrary, pointer-heavy messages must terminate,
  * agree with each other, and never accept a name over 255 bytes of wire data.
@@ -18,7 +19,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
-import type { CaptureSummary } from '../../worker/index.js';
+import { MAX_REPORT_BYTES, type CaptureSummary } from '../../worker/index.js';
 import { NAME_ERRORS } from '../../worker/decode/dns.js';
 import { CORPUS_DIR, CORPUS_PRESENT, manifest } from '../corpus/corpus.js';
 import { OPT, PcapngWriter, SECRETS, gzip, tsFrom, utf8, writePcap } from '../helpers/capture-writer.js';
@@ -370,6 +371,11 @@ export async function checkCaptureInput(host: EngineHost, input: Uint8Array, chu
   const [chunked, whole] = reply.summaries;
   checkSummary(chunked, input);
   checkSummary(whole, input);
+  // The full analysis of the same input: a report that passes its own validator, within the size bound.
+  const { report } = reply;
+  if (report.internalErrors.length > 0) throw new Error(`an analyzer threw: ${report.internalErrors.join(' | ')}`);
+  if (report.invalid !== null) throw new Error(`the report fails validation: ${report.invalid}`);
+  if (report.jsonBytes > MAX_REPORT_BYTES) throw new Error(`the report is ${report.jsonBytes} bytes of JSON`);
   // Chunk boundaries must not matter, for gzip input too (the decompressor is fed fixed blocks).
   const a = JSON.stringify(chunked);
   const b = JSON.stringify(whole);

@@ -4,7 +4,7 @@
  * a synchronous loop would otherwise also block the timer meant to detect it.
  */
 import { readDnsName, skipDnsName, type NameResult } from '../../worker/decode/dns.js';
-import { summarizeCapture, type CaptureSummary } from '../../worker/index.js';
+import { analyzeCapture, summarizeCapture, validateReport, type CaptureSummary } from '../../worker/index.js';
 import { chunked } from '../engine/chunks.js';
 
 export type FuzzRequest =
@@ -12,9 +12,27 @@ export type FuzzRequest =
   | { id: number; kind: 'dns'; bytes: Uint8Array; msgOff: number; msgLen: number; nameOff: number };
 
 export type FuzzReply =
-  | { id: number; ok: true; kind: 'capture'; summaries: CaptureSummary[] }
+  | { id: number; ok: true; kind: 'capture'; summaries: CaptureSummary[]; report: ReportCheck }
   | { id: number; ok: true; kind: 'dns'; read: NameResult; skip: number }
   | { id: number; ok: false; error: string };
+
+/** What the full analysis of the input gave: the validator's verdict on the report, its size, internal errors. */
+export interface ReportCheck {
+  invalid: string | null;
+  jsonBytes: number;
+  internalErrors: string[];
+}
+
+async function checkReport(bytes: Uint8Array): Promise<ReportCheck> {
+  const report = await analyzeCapture([bytes], { totalBytes: bytes.length });
+  const json = JSON.stringify(report);
+  const checked = validateReport(JSON.parse(json));
+  return {
+    invalid: checked.ok ? null : checked.error,
+    jsonBytes: json.length,
+    internalErrors: report.summary.warnings.filter((w) => w.code === 'internal-error').map((w) => w.message),
+  };
+}
 
 export async function handle(req: FuzzRequest): Promise<FuzzReply> {
   try {
@@ -27,7 +45,7 @@ export async function handle(req: FuzzRequest): Promise<FuzzReply> {
     // totalBytes as every host passes it (the file size): without it `fileBytes` is what was taken from
     // the source before reading stopped, which depends on the chunking.
     for (const sizes of req.chunkings) summaries.push(await summarizeCapture(chunked(req.bytes, sizes), { totalBytes: req.bytes.length }));
-    return { id: req.id, ok: true, kind: 'capture', summaries };
+    return { id: req.id, ok: true, kind: 'capture', summaries, report: await checkReport(req.bytes) };
   } catch (e) {
     return { id: req.id, ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
   }
