@@ -16,7 +16,7 @@ import type { PacketView } from './decode/packet.js';
 import type { ByteSource } from './input.js';
 import { boundSummary } from './report/bound-summary.js';
 import { SCHEMA_VERSION, type Report } from './report/schema.js';
-import { resolveThresholds } from './report/thresholds.js';
+import { resolveThresholds, type Thresholds } from './report/thresholds.js';
 import { ENGINE_VERSION } from './version.js';
 
 export interface AnalyzeOptions extends ReadOptions {
@@ -30,6 +30,25 @@ export interface AnalyzeOptions extends ReadOptions {
   now?: () => Date;
 }
 
+/** The flow table and every analyzer of the full analysis, wired together (dev tools time them one by one). */
+export function createAnalyzers(thresholds: Thresholds, security: SecurityOptions | false = {}) {
+  const flows = new FlowTable();
+  const timeline = new TimelineAnalyzer(flows);
+  return {
+    flows,
+    conversations: new ConversationsAnalyzer(flows),
+    // TCP expert events also feed the IO graph's event series.
+    tcp: new TcpAnalyzer(flows, { onEvent: (type, time) => timeline.countEvent(type, time) }),
+    dns: new DnsAnalyzer({ thresholds }),
+    udp: new UdpAnalyzer(flows),
+    icmp: new IcmpAnalyzer(),
+    ip: new IpAnalyzer(),
+    timeline,
+    gaps: new GapsAnalyzer(flows, thresholds),
+    security: security === false ? null : new SecurityAnalyzer(flows, security),
+  };
+}
+
 /**
  * The full analysis: one pass over the capture through the decoder, the flow table and every
  * analyzer, then the report. Hosts (browser worker, server thread, CLI) all call this.
@@ -37,17 +56,7 @@ export interface AnalyzeOptions extends ReadOptions {
 export async function analyzeCapture(source: ByteSource, options: AnalyzeOptions = {}): Promise<Report> {
   const started = Date.now();
   const thresholds = resolveThresholds(options.thresholds);
-  const flows = new FlowTable();
-  const timeline = new TimelineAnalyzer(flows);
-  const conversations = new ConversationsAnalyzer(flows);
-  // TCP expert events also feed the IO graph's event series.
-  const tcp = new TcpAnalyzer(flows, { onEvent: (type, time) => timeline.countEvent(type, time) });
-  const dns = new DnsAnalyzer({ thresholds });
-  const udp = new UdpAnalyzer(flows);
-  const icmp = new IcmpAnalyzer();
-  const ip = new IpAnalyzer();
-  const gaps = new GapsAnalyzer(flows, thresholds);
-  const security = options.security === false ? null : new SecurityAnalyzer(flows, options.security);
+  const { flows, conversations, tcp, dns, udp, icmp, ip, timeline, gaps, security } = createAnalyzers(thresholds, options.security);
   const run = new CaptureRun([new Pipeline(flows, conversations, tcp, dns, udp, icmp, ip, timeline, gaps, security)]);
   await run.run(source, options);
 

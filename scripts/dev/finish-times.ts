@@ -1,16 +1,8 @@
 // Dev aid: analyzeCapture's steps timed one by one (reading pass, each finish, findings).
 import type { Analyzer, FinishContext } from '../../worker/analyzers/analyzer.js';
 import { finishContext } from '../../worker/analyzers/context.js';
-import { ConversationsAnalyzer } from '../../worker/analyzers/conversations.js';
-import { DnsAnalyzer } from '../../worker/analyzers/dns.js';
 import { buildFindings } from '../../worker/analyzers/findings.js';
-import { FlowTable } from '../../worker/analyzers/flow-table.js';
-import { GapsAnalyzer } from '../../worker/analyzers/gaps.js';
-import { IcmpAnalyzer } from '../../worker/analyzers/icmp.js';
-import { IpAnalyzer } from '../../worker/analyzers/ip.js';
-import { TcpAnalyzer } from '../../worker/analyzers/tcp/analyzer.js';
-import { TimelineAnalyzer } from '../../worker/analyzers/timeline.js';
-import { UdpAnalyzer } from '../../worker/analyzers/udp.js';
+import { createAnalyzers } from '../../worker/analysis.js';
 import { CaptureRun } from '../../worker/engine.js';
 import { resolveThresholds } from '../../worker/report/thresholds.js';
 import { fileSource } from '../../server/file-source.js';
@@ -26,15 +18,7 @@ const lap = (name: string) => {
   t = now;
 };
 const thresholds = resolveThresholds(undefined);
-const flows = new FlowTable();
-const timeline = new TimelineAnalyzer(flows);
-const conversations = new ConversationsAnalyzer(flows);
-const tcp = new TcpAnalyzer(flows, { onEvent: (type, time) => timeline.countEvent(type, time) });
-const dns = new DnsAnalyzer({ thresholds });
-const udp = new UdpAnalyzer(flows);
-const icmp = new IcmpAnalyzer();
-const ip = new IpAnalyzer();
-const gaps = new GapsAnalyzer(flows, thresholds);
+const { flows, conversations, tcp, dns, udp, icmp, ip, timeline, gaps } = createAnalyzers(thresholds, false);
 const analyzers: Array<Analyzer<unknown>> = [conversations, tcp, dns, udp, icmp, ip, timeline, gaps];
 const run = new CaptureRun([{ onPacket: (v) => flows.classify(v) }, ...analyzers]);
 await run.run(source);

@@ -2,32 +2,14 @@
 // distinct flows (default 2M), the same pipeline as analyzeCapture; then each finish's time and peak
 // RSS. Bundle with esbuild (like flood-mem.ts), then `node --expose-gc flood-columns.mjs N [nosec|sec]
 // [keep|drop] [secsteps]` (drop: discard each section; secsteps: the security detectors one by one).
-import { ConversationsAnalyzer } from '../../worker/analyzers/conversations.js';
-import { DnsAnalyzer } from '../../worker/analyzers/dns.js';
-import { FlowTable } from '../../worker/analyzers/flow-table.js';
-import { GapsAnalyzer } from '../../worker/analyzers/gaps.js';
-import { IcmpAnalyzer } from '../../worker/analyzers/icmp.js';
-import { IpAnalyzer } from '../../worker/analyzers/ip.js';
-import { SecurityAnalyzer } from '../../worker/analyzers/security/index.js';
-import { TcpAnalyzer } from '../../worker/analyzers/tcp/analyzer.js';
-import { TimelineAnalyzer } from '../../worker/analyzers/timeline.js';
-import { UdpAnalyzer } from '../../worker/analyzers/udp.js';
+import { createAnalyzers } from '../../worker/analysis.js';
 import { CaptureRun } from '../../worker/engine.js';
 import { resolveThresholds } from '../../worker/report/thresholds.js';
 import { synFloodChunks } from '../../bench/generate.js';
 
 const n = Number(process.argv[2] ?? 2_000_000);
 const thresholds = resolveThresholds(undefined);
-const flows = new FlowTable();
-const timeline = new TimelineAnalyzer(flows);
-const conversations = new ConversationsAnalyzer(flows);
-const tcp = new TcpAnalyzer(flows, { onEvent: (type, time) => timeline.countEvent(type, time) });
-const dns = new DnsAnalyzer({ thresholds });
-const udp = new UdpAnalyzer(flows);
-const icmp = new IcmpAnalyzer();
-const ip = new IpAnalyzer();
-const gaps = new GapsAnalyzer(flows, thresholds);
-const security = process.argv[3] === 'nosec' ? null : new SecurityAnalyzer(flows);
+const { flows, conversations, tcp, dns, udp, icmp, ip, timeline, gaps, security } = createAnalyzers(thresholds, process.argv[3] === 'nosec' ? false : {});
 const all = [flows, conversations, tcp, dns, udp, icmp, ip, timeline, gaps, security] as const;
 const run = new CaptureRun([
   {
